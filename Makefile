@@ -1,0 +1,59 @@
+# XOR developer entry points. `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+DEMO_DIR ?= var/demo-backtest
+
+# One thread per native library: the machines have 2 cores.
+export OMP_NUM_THREADS ?= 1
+export NUMBA_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: run test setup lint typecheck imports unit bench lock clean
+
+$(STAMP): requirements/dev.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## run: seed the shipped sample data and run a demo backtest on it
+run: setup
+	$(VENV)/bin/xor data seed
+	$(VENV)/bin/xor backtest --strategy sma_cross --symbol BTC/USDT --timeframe 1m \
+		--param fast=10 --param slow=30 --stop-loss-pct 2 --take-profit-pct 4 --output $(DEMO_DIR)
+
+## test: lint, format check, strict typing, layer contracts, tests with coverage
+test: setup lint typecheck imports unit
+
+lint:
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck:
+	$(VENV)/bin/mypy src
+
+imports:
+	$(VENV)/bin/lint-imports
+
+unit:
+	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered --cov-report=xml -p no:cacheprovider
+
+## bench: peers (backtesting.py, vectorbt) live only in .venv-bench
+bench: setup
+	bash bench/setup_env.sh
+	.venv-bench/bin/python bench/backtest_speed.py
+
+## lock: recompile the hash-pinned requirements (names no registry host)
+lock:
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --no-emit-index-url \
+		--no-emit-find-links --python-version 3.11 -o requirements/main.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --no-emit-index-url \
+		--no-emit-find-links --python-version 3.11 -o requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) .venv-bench var .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml

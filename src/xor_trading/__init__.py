@@ -1,0 +1,1 @@
+"""XOR trading platform."""

@@ -1,0 +1,255 @@
+"""The compiled trade loop of the fast path (numba), in exact integer arithmetic.
+
+Prices are whole ticks, quantities whole lots, money whole units of ``10**-d`` of the quote
+currency. Every rounding mirrors :class:`~xor_trading.exchanges.simulated.venue.SimulatedVenue`
+and :class:`~xor_trading.domain.instruments.Instrument` exactly (see
+:mod:`xor_trading.backtest.fast_path`), which is why both paths produce identical trades.
+Rationals are passed as (numerator, denominator) pairs of int64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+REASON_SIGNAL = 0
+REASON_STOP_LOSS = 1
+REASON_TAKE_PROFIT = 2
+REASON_END_OF_DATA = 3
+
+
+@njit(cache=True, inline="always")  # type: ignore[misc]
+def _ceil_div(a: int, b: int) -> int:  # pragma: no cover - compiled
+    return -((-a) // b)
+
+
+@njit(cache=True)  # type: ignore[misc]
+def simulate_long_only(  # noqa: PLR0915 - one loop mirrors the venue's rules end to end
+    o_t, h_t, l_t, c_t, entries, exits,  # candles in ticks; signals
+    cash_u, stake_u, k_units, fee_quantum_u, min_notional_u, min_lots, max_lots,
+    taker_n, taker_d, maker_n, maker_d,  # fee rates
+    slip_n, slip_d,  # taker adverse move (half spread + slippage) as a fraction
+    sl_n, sl_d, tp_n, tp_d,  # stop loss / take profit as a fraction of the entry (0/1: none)
+):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    n = o_t.shape[0]
+    cap = int(entries.sum()) + 2
+    t_entry_bar = np.empty(cap, np.int64)
+    t_exit_bar = np.empty(cap, np.int64)
+    t_entry_t = np.empty(cap, np.int64)
+    t_exit_t = np.empty(cap, np.int64)
+    t_lots = np.empty(cap, np.int64)
+    t_fee_e = np.empty(cap, np.int64)
+    t_fee_x = np.empty(cap, np.int64)
+    t_reason = np.empty(cap, np.int64)
+    f_bar = np.empty(2 * cap, np.int64)
+    f_cash = np.empty(2 * cap, np.int64)
+    f_lots = np.empty(2 * cap, np.int64)
+    nt = 0
+    nf = 0
+    denied = 0
+    rejected = 0
+
+    lots = 0  # open position
+    entry_t = 0
+    fee_e = 0
+    entry_bar = 0
+    pending_entry = 0  # lots of a market buy waiting for the next open
+    pending_exit = False
+    sl_t = -1  # working stop (ticks) or -1
+    tp_t = -1
+    brackets_seen = False  # brackets have met a price point (they rest from then on)
+    has_sl = sl_n > 0
+    has_tp = tp_n > 0
+
+    for i in range(n):
+        filled_here = False
+        o = o_t[i]
+        # --- the open: a jump from the previous close ---------------------------------
+        if pending_entry > 0:
+            price = _ceil_div(o * (slip_d + slip_n), slip_d)
+            value = price * pending_entry * k_units
+            fee = _ceil_div(value * taker_n, taker_d * fee_quantum_u) * fee_quantum_u
+            if cash_u >= value + fee:
+                cash_u -= value + fee
+                lots = pending_entry
+                entry_t = price
+                fee_e = fee
+                entry_bar = i
+                filled_here = True
+                f_bar[nf] = i
+                f_cash[nf] = cash_u
+                f_lots[nf] = lots
+                nf += 1
+                # Place the bracket (stop first, as the OCO's first leg), if the venue takes it.
+                sl_t = -1
+                tp_t = -1
+                if has_sl:
+                    s = (entry_t * (100 * sl_d - sl_n)) // (100 * sl_d)
+                    if s > 0 and lots * s * k_units >= min_notional_u:
+                        sl_t = s
+                if has_tp and (sl_t > 0 or not has_sl):
+                    t = _ceil_div(entry_t * (100 * tp_d + tp_n), 100 * tp_d)
+                    if lots * t * k_units >= min_notional_u:
+                        tp_t = t
+                brackets_seen = False
+            else:
+                rejected += 1
+            pending_entry = 0
+        elif pending_exit:
+            price = (o * (slip_d - slip_n)) // slip_d
+            value = price * lots * k_units
+            fee = _ceil_div(value * taker_n, taker_d * fee_quantum_u) * fee_quantum_u
+            cash_u += value - fee
+            t_entry_bar[nt] = entry_bar
+            t_exit_bar[nt] = i
+            t_entry_t[nt] = entry_t
+            t_exit_t[nt] = price
+            t_lots[nt] = lots
+            t_fee_e[nt] = fee_e
+            t_fee_x[nt] = fee
+            t_reason[nt] = REASON_SIGNAL
+            nt += 1
+            lots = 0
+            pending_exit = False
+            f_bar[nf] = i
+            f_cash[nf] = cash_u
+            f_lots[nf] = 0
+            nf += 1
+        elif lots > 0 and brackets_seen:
+            exit_price = -1
+            reason = 0
+            maker = False
+            if sl_t > 0 and o <= sl_t:  # gap through the stop: fill at the open
+                exit_price = (o * (slip_d - slip_n)) // slip_d
+                reason = REASON_STOP_LOSS
+            elif tp_t > 0 and o > tp_t:  # resting limit traded through: fill at the limit
+                exit_price = tp_t
+                reason = REASON_TAKE_PROFIT
+                maker = True
+            if exit_price >= 0:
+                value = exit_price * lots * k_units
+                if maker:
+                    fee = _ceil_div(value * maker_n, maker_d * fee_quantum_u) * fee_quantum_u
+                else:
+                    fee = _ceil_div(value * taker_n, taker_d * fee_quantum_u) * fee_quantum_u
+                cash_u += value - fee
+                t_entry_bar[nt] = entry_bar
+                t_exit_bar[nt] = i
+                t_entry_t[nt] = entry_t
+                t_exit_t[nt] = exit_price
+                t_lots[nt] = lots
+                t_fee_e[nt] = fee_e
+                t_fee_x[nt] = fee
+                t_reason[nt] = reason
+                nt += 1
+                lots = 0
+                sl_t = -1
+                tp_t = -1
+                f_bar[nf] = i
+                f_cash[nf] = cash_u
+                f_lots[nf] = 0
+                nf += 1
+        # --- the three continuous segments of the candle's path -------------------------
+        if lots > 0 and (sl_t > 0 or tp_t > 0):
+            if c_t[i] >= o:
+                p1 = l_t[i]
+                p2 = h_t[i]
+            else:
+                p1 = h_t[i]
+                p2 = l_t[i]
+            a = o
+            for k in range(3):
+                b = p1 if k == 0 else (p2 if k == 1 else c_t[i])
+                exit_price = -1
+                reason = 0
+                maker = False
+                if sl_t > 0:
+                    at = -1
+                    if a <= sl_t:
+                        at = a
+                    elif b <= sl_t:
+                        at = sl_t
+                    if at >= 0:
+                        exit_price = (at * (slip_d - slip_n)) // slip_d
+                        reason = REASON_STOP_LOSS
+                if exit_price < 0 and tp_t > 0:
+                    if not brackets_seen and a >= tp_t:  # marketable on arrival: taker at a
+                        exit_price = (a * (slip_d - slip_n)) // slip_d
+                        reason = REASON_TAKE_PROFIT
+                    elif max(a, b) > tp_t:
+                        exit_price = tp_t
+                        reason = REASON_TAKE_PROFIT
+                        maker = True
+                brackets_seen = True
+                if exit_price >= 0:
+                    value = exit_price * lots * k_units
+                    if maker:
+                        fee = _ceil_div(value * maker_n, maker_d * fee_quantum_u) * fee_quantum_u
+                    else:
+                        fee = _ceil_div(value * taker_n, taker_d * fee_quantum_u) * fee_quantum_u
+                    cash_u += value - fee
+                    t_entry_bar[nt] = entry_bar
+                    t_exit_bar[nt] = i
+                    t_entry_t[nt] = entry_t
+                    t_exit_t[nt] = exit_price
+                    t_lots[nt] = lots
+                    t_fee_e[nt] = fee_e
+                    t_fee_x[nt] = fee
+                    t_reason[nt] = reason
+                    nt += 1
+                    lots = 0
+                    sl_t = -1
+                    tp_t = -1
+                    f_bar[nf] = i
+                    f_cash[nf] = cash_u
+                    f_lots[nf] = 0
+                    nf += 1
+                    break
+                a = b
+        elif filled_here:
+            brackets_seen = True
+        # --- the close: the strategy's decisions --------------------------------------
+        c = c_t[i]
+        if lots > 0 and exits[i]:
+            if min_lots <= lots <= max_lots and lots * c * k_units >= min_notional_u:
+                pending_exit = True
+                sl_t = -1  # the exit cancels the position's stop and target first
+                tp_t = -1
+            else:
+                denied += 1
+        elif lots == 0 and entries[i]:
+            want = stake_u // (c * k_units)
+            if want >= min_lots and want <= max_lots and want * c * k_units >= min_notional_u:
+                pending_entry = want
+            else:
+                denied += 1
+    # --- end of data: working orders are canceled, the position closes at the last close ----
+    open_fee = 0  # entry fee of a position the end of data could not close (dust)
+    if lots > 0:
+        c = c_t[n - 1]
+        if min_lots <= lots <= max_lots and lots * c * k_units >= min_notional_u:
+            price = (c * (slip_d - slip_n)) // slip_d
+            value = price * lots * k_units
+            fee = _ceil_div(value * taker_n, taker_d * fee_quantum_u) * fee_quantum_u
+            cash_u += value - fee
+            t_entry_bar[nt] = entry_bar
+            t_exit_bar[nt] = n - 1
+            t_entry_t[nt] = entry_t
+            t_exit_t[nt] = price
+            t_lots[nt] = lots
+            t_fee_e[nt] = fee_e
+            t_fee_x[nt] = fee
+            t_reason[nt] = REASON_END_OF_DATA
+            nt += 1
+            lots = 0
+            f_bar[nf] = n - 1
+            f_cash[nf] = cash_u
+            f_lots[nf] = 0
+            nf += 1
+        else:
+            open_fee = fee_e
+    return (
+        t_entry_bar[:nt], t_exit_bar[:nt], t_entry_t[:nt], t_exit_t[:nt], t_lots[:nt],
+        t_fee_e[:nt], t_fee_x[:nt], t_reason[:nt], f_bar[:nf], f_cash[:nf], f_lots[:nf],
+        denied, rejected, open_fee,
+    )

@@ -1,0 +1,1 @@
+"""Clock, ids, errors, precision and timeframes. Imports nothing else from XOR."""

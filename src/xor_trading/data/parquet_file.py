@@ -1,0 +1,103 @@
+"""One candle series as one Parquet file, in the store's exact format.
+
+Columns, in this order: ``timestamp`` (int64, candle open time, UTC epoch ms) and
+``open, high, low, close, volume`` (float64), zstd-compressed. Writes are atomic: the
+table goes to a temporary file in the same directory, is flushed to disk, and then
+replaces the target with ``os.replace``, so a reader sees the old file or the new one,
+never half of either.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from xor_trading.core.errors import DataError, FatalError
+from xor_trading.data.validation import validate_frame
+from xor_trading.timeseries.candle_frame import COLUMNS, CandleFrame, IntArray
+
+SCHEMA = pa.schema([("timestamp", pa.int64())] + [(name, pa.float64()) for name in COLUMNS[1:]])
+# Dictionary encoding only bloats float prices; delta encoding suits the regular timestamps.
+# Measured on 130,708 BTC 1m candles: 2.6 MB and 0.05 s, versus 4.7 MB and 0.29 s with
+# pyarrow's defaults.
+_WRITE_OPTIONS: dict[str, object] = {
+    "compression": "zstd",
+    "use_dictionary": False,
+    "column_encoding": {"timestamp": "DELTA_BINARY_PACKED"},
+}
+_REIMPORT_HINT = "delete the file and import the data again with `xor data import`"
+
+
+def write_candle_parquet(path: Path, frame: CandleFrame) -> None:
+    """Write ``frame`` to ``path`` atomically, creating parent directories.
+
+    The frame is written as given; validate it first. An I/O failure raises
+    ``FatalError`` and leaves any previous file at ``path`` untouched.
+    """
+    arrays = [frame.ts_ms, frame.open, frame.high, frame.low, frame.close, frame.volume]
+    table = pa.Table.from_arrays([pa.array(a) for a in arrays], schema=SCHEMA)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _write_failed(path, exc) from exc
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            pq.write_table(table, sink, **_WRITE_OPTIONS)
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(temp, path)
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_failed(path, exc) from exc
+        raise
+
+
+def read_candle_parquet(path: Path, timeframe_ms: int) -> CandleFrame:
+    """Read and validate a file written by :func:`write_candle_parquet`.
+
+    Raises ``DataError`` naming ``path`` if it is not Parquet, has other columns or types,
+    or fails :func:`~xor_trading.data.validation.validate_frame`.
+    """
+    table = _read_table(path, None)
+    if table.schema.names != SCHEMA.names or not table.schema.equals(SCHEMA):
+        found = ", ".join(f"{f.name}: {f.type}" for f in table.schema)
+        raise DataError(
+            f"{path}: unexpected columns ({found})",
+            "store files hold exactly timestamp (int64), open, high, low, close, volume "
+            f"(float64); {_REIMPORT_HINT}",
+        )
+    ts, o, h, lo, c, v = (table.column(i).to_numpy() for i in range(len(COLUMNS)))
+    frame = CandleFrame(ts, o, h, lo, c, v, timeframe_ms)
+    validate_frame(frame, str(path))
+    return frame
+
+
+def read_timestamps(path: Path) -> IntArray:
+    """Only the ``timestamp`` column of a store file (cheap: Parquet reads one column)."""
+    table = _read_table(path, ["timestamp"])
+    ts: IntArray = np.asarray(table.column(0).to_numpy(), dtype=np.int64)
+    return ts
+
+
+def _read_table(path: Path, columns: list[str] | None) -> pa.Table:
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(
+            f"{path}: not a readable Parquet candle file ({exc})", _REIMPORT_HINT
+        ) from None
+
+
+def _write_failed(path: Path, exc: OSError) -> FatalError:
+    return FatalError(
+        f"could not write {path}: {exc.strerror or exc}",
+        "check free space and permissions of the data directory (XOR_DATA_DIR)",
+    )

@@ -1,0 +1,75 @@
+"""Resampling candles to a higher timeframe (1m -> 5m, 1h, 1d ...), vectorised.
+
+Target candles sit on the UTC grid of :mod:`xor_trading.data.candle_grid`: 1h candles
+open at :00, 1d candles at 00:00 UTC, 1w candles on Monday 00:00 UTC. Each target candle
+takes open = first, high = max, low = min, close = last and volume = sum of the source
+candles inside it.
+
+Edge rules, stated once:
+
+* **Trailing bucket:** the last target candle is dropped unless its last source candle
+  (open time ``bucket_start + target - source``) is present, because a still-forming
+  candle would change when more data arrives. So 1m data ending at 10:58 resampled to
+  1h ends with the 09:00 candle.
+* **Interior holes:** a target candle with missing source candles inside the data is
+  kept, built from the candles that exist, as exchanges do after an outage.
+* **Leading bucket:** the first target candle is kept even if the data starts inside
+  it, as an exchange does for the first candle after a listing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from xor_trading.core.errors import ConfigError
+from xor_trading.core.timeframes import Timeframe
+from xor_trading.data.candle_grid import bucket_start_ms, nests_into, timeframe_of_ms
+from xor_trading.timeseries.candle_frame import CandleFrame
+
+
+def resample(frame: CandleFrame, timeframe: Timeframe) -> CandleFrame:
+    """``frame`` (validated: sorted, unique, on its grid) resampled to ``timeframe``.
+
+    Returns ``frame`` itself when the timeframes are equal. Raises ``ConfigError`` when
+    ``timeframe`` is lower than the frame's, or not made of whole source candles.
+    """
+    source_ms = frame.timeframe_ms
+    target_ms = timeframe.ms
+    if target_ms == source_ms:
+        return frame
+    source_tf = timeframe_of_ms(source_ms)
+    if not nests_into(source_tf, timeframe):
+        raise ConfigError(
+            f"cannot resample {source_tf} candles to {timeframe}: the target must be a "
+            f"higher timeframe made of whole {source_tf} candles",
+            f"choose a timeframe above {source_tf} that is a whole multiple of it",
+        )
+    if frame.is_empty:
+        return _empty(target_ms)
+
+    bucket = bucket_start_ms(frame.ts_ms, target_ms)
+    starts = np.flatnonzero(np.concatenate(([True], bucket[1:] != bucket[:-1])))
+    if int(frame.ts_ms[-1]) < int(bucket[-1]) + target_ms - source_ms:
+        # The trailing bucket is still forming: drop it and its source candles.
+        frame = frame.slice(0, int(starts[-1]))
+        bucket, starts = bucket[: len(frame)], starts[:-1]
+        if frame.is_empty:
+            return _empty(target_ms)
+    ends = np.concatenate((starts[1:], [len(frame)])) - 1
+    return CandleFrame(
+        ts_ms=bucket[starts],
+        open=frame.open[starts],
+        high=np.maximum.reduceat(frame.high, starts),
+        low=np.minimum.reduceat(frame.low, starts),
+        close=frame.close[ends],
+        volume=np.add.reduceat(frame.volume, starts),
+        timeframe_ms=target_ms,
+    )
+
+
+def _empty(timeframe_ms: int) -> CandleFrame:
+    no_prices = np.empty(0, dtype=np.float64)
+    return CandleFrame(
+        np.empty(0, dtype=np.int64), no_prices, no_prices, no_prices, no_prices, no_prices,
+        timeframe_ms,
+    )  # fmt: skip

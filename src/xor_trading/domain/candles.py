@@ -1,0 +1,28 @@
+"""A closed OHLCV candle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """One closed candle. ``ts_ms`` is the **open** time (UTC epoch ms).
+
+    Prices are floats as recorded by the exchange's market-data feed; anything that
+    books money converts them to exact decimals on the instrument's tick grid first.
+    ``volume`` is in the base asset.
+    """
+
+    ts_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    timeframe_ms: int
+
+    @property
+    def close_ms(self) -> int:
+        """The time at which this candle closed (and became visible to strategies)."""
+        return self.ts_ms + self.timeframe_ms

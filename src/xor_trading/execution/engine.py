@@ -1,0 +1,232 @@
+"""The execution engine: the life of an order from an approved command to its last fill.
+
+It records every order (the intent) in its cache and publishes it as INITIALIZED *before*
+the venue is called, so a crash between the two never loses an order. A submission whose
+outcome cannot be known (timeout) leaves the order UNKNOWN until reconciliation.
+Venue reports become state transitions and events on the bus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from xor_trading.bus.endpoints import EXECUTION
+from xor_trading.bus.message_bus import MessageBus
+from xor_trading.core.clock import Clock
+from xor_trading.core.errors import RejectedError, UnknownOutcomeError
+from xor_trading.core.ids import IdGenerator, OrderId, StrategyId, Symbol
+from xor_trading.domain.commands import Bracket, CancelOrder, SubmitOrder
+from xor_trading.domain.events import OrderFilled, OrderStatusChanged
+from xor_trading.domain.instruments import Instrument
+from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType
+from xor_trading.domain.values import Price, Quantity
+from xor_trading.execution.brackets import bracket_prices
+from xor_trading.execution.order_cache import OrderCache
+from xor_trading.execution.ports import ExchangePort
+from xor_trading.execution.reports import (
+    ExecutionReport,
+    OrderAcceptedReport,
+    OrderCanceledReport,
+    OrderFilledReport,
+    OrderRejectedReport,
+    OrderTriggeredReport,
+)
+
+STOP_LOSS_TAG = "stop_loss"
+TAKE_PROFIT_TAG = "take_profit"
+
+
+class ExecutionEngine:
+    def __init__(
+        self,
+        bus: MessageBus,
+        clock: Clock,
+        venue: ExchangePort,
+        instruments: dict[Symbol, Instrument],
+        order_ids: IdGenerator | None = None,
+    ) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._venue = venue
+        self._instruments = instruments
+        self._ids = order_ids or IdGenerator("X")
+        self.cache = OrderCache()
+        self._brackets: dict[OrderId, Bracket] = {}  # entry order -> bracket to place
+        self._protective: dict[Symbol, list[OrderId]] = {}  # live exit orders per symbol
+        self._handle: dict[type, Callable[[ExecutionReport], None]] = {
+            OrderAcceptedReport: self._on_accepted,  # type: ignore[dict-item]
+            OrderRejectedReport: self._on_rejected,  # type: ignore[dict-item]
+            OrderTriggeredReport: self._on_triggered,  # type: ignore[dict-item]
+            OrderCanceledReport: self._on_canceled,  # type: ignore[dict-item]
+            OrderFilledReport: self._on_filled,  # type: ignore[dict-item]
+        }
+        bus.register(EXECUTION, self.execute)
+        venue.connect(self.on_report)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def execute(self, command: object) -> None:
+        if isinstance(command, SubmitOrder):
+            self._submit(command)
+        elif isinstance(command, CancelOrder):
+            self._cancel(command.order_id)
+        else:
+            raise TypeError(f"execution engine cannot handle {type(command).__name__}")
+
+    def _submit(self, cmd: SubmitOrder) -> None:
+        if cmd.reduce_only:
+            # Exiting on purpose: the position's protective orders must not fire as well.
+            self.cancel_protective(cmd.symbol)
+        order = Order(
+            order_id=cmd.order_id, symbol=cmd.symbol, side=cmd.side, order_type=cmd.order_type,
+            quantity=Quantity(cmd.quantity), created_ms=cmd.ts_ms, strategy_id=cmd.strategy_id,
+            limit_price=None if cmd.limit_price is None else Price(cmd.limit_price),
+            stop_price=None if cmd.stop_price is None else Price(cmd.stop_price),
+            time_in_force=cmd.time_in_force, reduce_only=cmd.reduce_only, tag=cmd.tag,
+        )  # fmt: skip
+        if cmd.bracket is not None:
+            self._brackets[order.order_id] = cmd.bracket
+        self._send(order, lambda: self._venue.submit_order(order))
+
+    def _send(self, order: Order, call: Callable[[], None], *more: Order) -> None:
+        for o in (order, *more):
+            self.cache.add(o)
+            self._publish_status(o)  # the intent is on record before the venue hears of it
+        for o in (order, *more):
+            o.transition(OrderStatus.SUBMITTED)
+            self._publish_status(o)
+        try:
+            call()
+        except UnknownOutcomeError as exc:
+            for o in (order, *more):
+                if o.status is OrderStatus.SUBMITTED:
+                    o.transition(OrderStatus.UNKNOWN, exc.message)
+                    self._publish_status(o)
+        except RejectedError as exc:
+            for o in (order, *more):
+                if o.status is OrderStatus.SUBMITTED:
+                    o.transition(OrderStatus.REJECTED, exc.message)
+                    self._publish_status(o)
+
+    def _cancel(self, order_id: OrderId) -> None:
+        order = self.cache.get(order_id)
+        if order is None or not order.status.is_open:
+            return
+        order.transition(OrderStatus.PENDING_CANCEL)
+        self._publish_status(order)
+        self._venue.cancel_order(order_id)
+
+    def cancel_protective(self, symbol: Symbol) -> None:
+        for order_id in self._protective.pop(symbol, []):
+            self._cancel(order_id)
+
+    # -- reports --------------------------------------------------------------------------
+
+    def on_report(self, report: ExecutionReport) -> None:
+        self._handle[type(report)](report)
+
+    def _order(self, order_id: OrderId) -> Order:
+        order = self.cache.get(order_id)
+        if order is None:
+            raise LookupError(f"report for an order this engine never sent: {order_id}")
+        return order
+
+    def _on_accepted(self, report: OrderAcceptedReport) -> None:
+        order = self._order(report.order_id)
+        order.venue_order_id = report.venue_order_id
+        if order.status is OrderStatus.SUBMITTED:
+            order.transition(OrderStatus.ACCEPTED)
+            self._publish_status(order)
+
+    def _on_rejected(self, report: OrderRejectedReport) -> None:
+        order = self._order(report.order_id)
+        if order.status is OrderStatus.PENDING_CANCEL:  # the cancel was refused; it still works
+            order.transition(order.history[-1], report.reason)
+        else:
+            order.transition(OrderStatus.REJECTED, report.reason)
+            self._brackets.pop(order.order_id, None)
+        self._publish_status(order)
+
+    def _on_triggered(self, report: OrderTriggeredReport) -> None:
+        order = self._order(report.order_id)
+        if order.status in (OrderStatus.ACCEPTED, OrderStatus.SUBMITTED):
+            if order.status is OrderStatus.SUBMITTED:
+                order.transition(OrderStatus.ACCEPTED)
+            order.transition(OrderStatus.TRIGGERED)
+            self._publish_status(order)
+
+    def _on_canceled(self, report: OrderCanceledReport) -> None:
+        order = self._order(report.order_id)
+        order.transition(OrderStatus.CANCELED, report.reason)
+        self._publish_status(order)
+        self._forget_protective(order)
+        self._place_bracket_if_done(order)
+
+    def _on_filled(self, report: OrderFilledReport) -> None:
+        fill = report.fill
+        order = self._order(fill.order_id)
+        if order.status is OrderStatus.SUBMITTED:
+            order.transition(OrderStatus.ACCEPTED)
+        order.add_fill(fill.quantity, fill.price, fill.fee)
+        self._bus.publish(OrderFilled(fill, order.strategy_id))
+        self._publish_status(order)
+        if order.status is OrderStatus.FILLED:
+            self._forget_protective(order)
+            self._place_bracket_if_done(order)
+
+    # -- brackets -------------------------------------------------------------------------
+
+    def _place_bracket_if_done(self, entry: Order) -> None:
+        bracket = self._brackets.pop(entry.order_id, None)
+        if bracket is None or entry.filled_qty == 0:
+            return
+        avg = entry.average_fill_price
+        assert avg is not None
+        inst = self._instruments[entry.symbol]
+        prices = bracket_prices(bracket, entry.side, avg, inst)
+        exit_side = entry.side.opposite
+        qty = Quantity(entry.filled_qty)
+        legs = []
+        if prices.stop_loss is not None:
+            legs.append(self._exit_order(entry, exit_side, qty, OrderType.STOP_MARKET, STOP_LOSS_TAG,
+                                         stop=prices.stop_loss))  # fmt: skip
+        if prices.take_profit is not None:
+            legs.append(self._exit_order(entry, exit_side, qty, OrderType.LIMIT, TAKE_PROFIT_TAG,
+                                         limit=prices.take_profit))  # fmt: skip
+        self._protective[entry.symbol] = [o.order_id for o in legs]
+        if len(legs) == 2:
+            first, second = legs
+            self._send(first, lambda: self._venue.submit_oco(first, second), second)
+        elif legs:
+            self._send(legs[0], lambda: self._venue.submit_order(legs[0]))
+
+    def _exit_order(
+        self, entry: Order, side: OrderSide, qty: Quantity, kind: OrderType, tag: str,
+        stop: Price | None = None, limit: Price | None = None,
+    ) -> Order:  # fmt: skip
+        return Order(
+            order_id=OrderId(self._ids.next()), symbol=entry.symbol, side=side, order_type=kind,
+            quantity=qty, created_ms=self._clock.now_ms(), strategy_id=entry.strategy_id,
+            limit_price=limit, stop_price=stop, reduce_only=True, tag=tag,
+        )  # fmt: skip
+
+    def _forget_protective(self, order: Order) -> None:
+        ids = self._protective.get(order.symbol)
+        if ids and order.order_id in ids:
+            ids.remove(order.order_id)
+            if order.status is OrderStatus.FILLED:
+                # One exit completed: the position is closed, the other leg has no purpose.
+                for other in list(ids):
+                    self._cancel(other)
+                self._protective.pop(order.symbol, None)
+
+    def _publish_status(self, order: Order) -> None:
+        self._bus.publish(
+            OrderStatusChanged(order.order_id, order.strategy_id, order.symbol, order.status,
+                               self._clock.now_ms(), order.reason)
+        )  # fmt: skip
+
+
+def signed(side: OrderSide, qty: Decimal) -> Decimal:
+    return qty * side.sign

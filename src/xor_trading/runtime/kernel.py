@@ -1,0 +1,58 @@
+"""The trading kernel: one assembly of bus, portfolio, risk and execution for every mode.
+
+Backtest, paper and live differ only in the clock and the exchange port handed to the
+kernel; the engines, the strategy code and the order path are the same objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xor_trading.bus.endpoints import RISK
+from xor_trading.bus.message_bus import MessageBus
+from xor_trading.core.clock import Clock
+from xor_trading.core.ids import IdGenerator, StrategyId
+from xor_trading.domain.accounts import Account
+from xor_trading.domain.instruments import Instrument
+from xor_trading.execution.engine import ExecutionEngine
+from xor_trading.execution.ports import ExchangePort
+from xor_trading.portfolio.engine import PortfolioEngine
+from xor_trading.risk.engine import RiskEngine
+from xor_trading.runtime.strategy_runner import StrategyRunner
+from xor_trading.strategy.base import Strategy
+from xor_trading.strategy.config import StrategyConfig
+from xor_trading.strategy.context import StrategyContext, TradeSettings
+
+
+class TradingKernel:
+    def __init__(
+        self, clock: Clock, venue: ExchangePort, instruments: list[Instrument], account: Account
+    ) -> None:
+        self.clock = clock
+        self.bus = MessageBus()
+        self.instruments = {i.symbol: i for i in instruments}
+        # Subscription order matters for handlers of the same event: the portfolio sees a
+        # fill before any recorder or strategy does.
+        self.portfolio = PortfolioEngine(self.bus, account)
+        self.risk = RiskEngine(self.bus, self.instruments)
+        self.execution = ExecutionEngine(self.bus, clock, venue, self.instruments)
+        self.runners: list[StrategyRunner] = []
+        self._order_ids = IdGenerator("O")
+
+    def add_strategy(
+        self,
+        strategy_cls: type[Strategy[Any]],
+        config: StrategyConfig,
+        instrument: Instrument,
+        settings: TradeSettings,
+    ) -> StrategyRunner:
+        strategy_id = StrategyId(f"{strategy_cls.name}-{len(self.runners) + 1}")
+        context = StrategyContext(
+            strategy_id=strategy_id, symbol=instrument.symbol, instrument=instrument,
+            clock=self.clock, positions=self.portfolio,
+            send=lambda command: self.bus.send(RISK, command),
+            order_ids=self._order_ids, settings=settings,
+        )  # fmt: skip
+        runner = StrategyRunner(self.bus, strategy_cls(config, context))
+        self.runners.append(runner)
+        return runner

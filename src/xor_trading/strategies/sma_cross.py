@@ -1,0 +1,67 @@
+"""SMA crossover: long when the fast average crosses above the slow one, flat when it crosses below.
+
+Crossing is strict, as in backtesting.py: the fast SMA crosses above at candle ``i`` when
+``fast[i-1] < slow[i-1]`` and ``fast[i] > slow[i]``. Averages are TA-Lib-exact running sums,
+identical in the incremental (event) and batch (fast path) forms.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from xor_trading.domain.candles import Candle
+from xor_trading.indicators.moving_average import IncrementalSMA, sma
+from xor_trading.strategy.base import Strategy
+from xor_trading.strategy.config import StrategyConfig
+from xor_trading.strategy.context import StrategyContext
+from xor_trading.strategy.registry import register_strategy
+from xor_trading.strategy.signals import Signals
+from xor_trading.timeseries.candle_frame import CandleFrame
+
+
+class SmaCrossConfig(StrategyConfig):
+    fast: int = Field(default=10, ge=1, le=10_000, description="Fast SMA period, in candles.")
+    slow: int = Field(default=30, ge=2, le=10_000, description="Slow SMA period, in candles.")
+
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> SmaCrossConfig:
+        if self.fast >= self.slow:
+            raise ValueError(f"fast ({self.fast}) must be smaller than slow ({self.slow})")
+        return self
+
+
+@register_strategy
+class SmaCross(Strategy[SmaCrossConfig]):
+    name = "sma_cross"
+    config_class = SmaCrossConfig
+    description = "Long on a fast/slow simple moving average cross up, flat on a cross down."
+
+    def __init__(self, config: SmaCrossConfig, context: StrategyContext) -> None:
+        super().__init__(config, context)
+        self._fast = IncrementalSMA(config.fast)
+        self._slow = IncrementalSMA(config.slow)
+        self._prev_fast = math.nan
+        self._prev_slow = math.nan
+
+    def on_candle(self, candle: Candle) -> None:
+        fast = self._fast.update(candle.close)
+        slow = self._slow.update(candle.close)
+        prev_fast, prev_slow = self._prev_fast, self._prev_slow
+        self._prev_fast, self._prev_slow = fast, slow
+        if prev_fast > prev_slow and fast < slow:
+            self.exit_long(candle)
+        elif prev_fast < prev_slow and fast > slow and self.position_quantity == 0:
+            self.enter_long(candle)
+
+    def vector_signals(self, frame: CandleFrame) -> Signals:
+        fast = sma(frame.close, self.config.fast)
+        slow = sma(frame.close, self.config.slow)
+        prev_fast = np.concatenate(([np.nan], fast[:-1]))
+        prev_slow = np.concatenate(([np.nan], slow[:-1]))
+        with np.errstate(invalid="ignore"):
+            entries = (prev_fast < prev_slow) & (fast > slow)
+            exits = (prev_fast > prev_slow) & (fast < slow)
+        return Signals(entries=entries, exits=exits)

@@ -1,0 +1,99 @@
+"""The Strategy base class: one file per strategy, the same code in backtest, paper and live.
+
+A strategy reacts to closed candles in :meth:`Strategy.on_candle` and acts with
+:meth:`enter_long` / :meth:`exit_long` (or :meth:`submit` for full control). A strategy whose
+decisions can be computed over the whole history at once also implements
+:meth:`vector_signals`; the backtester then offers its fast path, and a differential test
+proves both give the same trades.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from decimal import Decimal
+from typing import ClassVar, Generic, TypeVar
+
+from xor_trading.core.ids import OrderId
+from xor_trading.domain.candles import Candle
+from xor_trading.domain.commands import SubmitOrder
+from xor_trading.domain.orders import OrderSide, OrderType
+from xor_trading.strategy.config import StrategyConfig
+from xor_trading.strategy.context import StrategyContext
+from xor_trading.strategy.signals import Signals
+from xor_trading.timeseries.candle_frame import CandleFrame
+from xor_trading.timeseries.price_grid import tick_of
+
+ConfigT = TypeVar("ConfigT", bound=StrategyConfig)
+
+ENTRY_TAG = "entry"
+EXIT_TAG = "signal"
+
+
+class Strategy(ABC, Generic[ConfigT]):
+    """Subclass, set ``name`` and ``config_class``, implement :meth:`on_candle`."""
+
+    name: ClassVar[str]
+    config_class: ClassVar[type[StrategyConfig]]
+    description: ClassVar[str] = ""
+
+    def __init__(self, config: ConfigT, context: StrategyContext) -> None:
+        self.config = config
+        self.ctx = context
+        self._tick_f = float(context.instrument.tick_size)
+
+    @abstractmethod
+    def on_candle(self, candle: Candle) -> None:
+        """Called once per closed candle of the strategy's symbol, in time order."""
+
+    def on_start(self) -> None:
+        """Called once before the first candle."""
+
+    def vector_signals(self, frame: CandleFrame) -> Signals | None:
+        """Entries and exits for every candle at once, or None if not vectorisable."""
+        return None
+
+    # -- acting -----------------------------------------------------------------------------
+
+    @property
+    def position_quantity(self) -> Decimal:
+        return self.ctx.positions.position_quantity(self.ctx.symbol)
+
+    def enter_long(self, candle: Candle) -> None:
+        """Buy ``settings.stake`` worth at market, sized at ``candle``'s close."""
+        inst = self.ctx.instrument
+        reference = Decimal(tick_of(candle.close, self._tick_f)) * inst.tick_size
+        qty = inst.quantity_for_notional(self.ctx.settings.stake, reference)
+        self.submit(OrderSide.BUY, qty, reference, bracket=True, tag=ENTRY_TAG)
+
+    def exit_long(self, candle: Candle) -> None:
+        """Sell the whole long position at market (its stop and target are canceled)."""
+        qty = self.position_quantity
+        if qty > 0:
+            reference = Decimal(tick_of(candle.close, self._tick_f)) * self.ctx.instrument.tick_size
+            self.submit(OrderSide.SELL, qty, reference, reduce_only=True, tag=EXIT_TAG)
+
+    def submit(
+        self,
+        side: OrderSide,
+        quantity: Decimal,
+        reference_price: Decimal,
+        *,
+        order_type: OrderType = OrderType.MARKET,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+        reduce_only: bool = False,
+        bracket: bool = False,
+        tag: str = "",
+    ) -> OrderId:
+        ctx = self.ctx
+        order_id = OrderId(ctx.order_ids.next())
+        ctx.send(
+            SubmitOrder(
+                order_id=order_id, strategy_id=ctx.strategy_id, symbol=ctx.symbol, side=side,
+                order_type=order_type, quantity=quantity, ts_ms=ctx.clock.now_ms(),
+                limit_price=limit_price, stop_price=stop_price, reduce_only=reduce_only,
+                bracket=ctx.settings.bracket if bracket else None,
+                reference_price=reference_price, tag=tag,
+            )
+        )  # fmt: skip
+        return order_id
