@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -43,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py's progress bar: noise, and it costs time
 
 from peers.common import (  # noqa: E402
     CASH,
@@ -161,8 +163,8 @@ def run_stats(candles: Candles, frame: pd.DataFrame | None = None) -> Any:
 def trades_from_stats(stats: Any) -> list[PeerTrade]:
     """backtesting.py's ``_trades`` as exact-integer trades; checks prices/sizes are on grid."""
     df = stats["_trades"]
-    entry_ms = df["EntryTime"].to_numpy().astype("datetime64[ms]").astype(np.int64)
-    exit_ms = df["ExitTime"].to_numpy().astype("datetime64[ms]").astype(np.int64)
+    entry_ms = pd.DatetimeIndex(df["EntryTime"]).as_unit("ms").asi8
+    exit_ms = pd.DatetimeIndex(df["ExitTime"]).as_unit("ms").asi8
     entry_p = df["EntryPrice"].to_numpy(dtype=np.float64)
     exit_p = df["ExitPrice"].to_numpy(dtype=np.float64)
     size = df["Size"].to_numpy(dtype=np.float64)  # BTC (FractionalBacktest rescaled it)

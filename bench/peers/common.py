@@ -165,3 +165,34 @@ def iso_utc(ms: int) -> str:
     secs, rem = divmod(int(ms), 1000)
     base = np.datetime64(secs, "s").astype(str)
     return f"{base}.{rem:03d}Z" if rem else f"{base}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class RefTrade:
+    entry_time_ms: int
+    exit_time_ms: int
+    entry_ticks: int
+    exit_ticks: int
+    lots: int
+
+
+def reference_trades(candles: Candles) -> list[RefTrade]:
+    """A plain-Python statement of the convention above (an oracle for the peers' trade lists)."""
+    fast, slow = indicators(candles.close)
+    above, below = crossings(fast, slow)
+    open_t, close_t = price_ticks(candles.open).tolist(), price_ticks(candles.close).tolist()
+    ts = candles.ts_ms.tolist()
+    n = len(ts)
+    trades: list[RefTrade] = []
+    entry: tuple[int, int, int] | None = None  # (bar, ticks, lots)
+    for i in np.flatnonzero(above | below).tolist():
+        if i + 1 >= n:
+            break  # no next open to fill at
+        if above[i] and entry is None:
+            entry = (i + 1, open_t[i + 1], int(lots_for_close_cents(close_t[i])))
+        elif below[i] and entry is not None:
+            trades.append(RefTrade(ts[entry[0]], ts[i + 1], entry[1], open_t[i + 1], entry[2]))
+            entry = None
+    if entry is not None:  # end of data: last close, at the last candle's close time
+        trades.append(RefTrade(ts[entry[0]], ts[-1] + TIMEFRAME_MS, entry[1], close_t[-1], entry[2]))
+    return trades

@@ -24,7 +24,8 @@ from xor_trading.backtest.config import BacktestConfig, SlippageKind
 from xor_trading.backtest.equity import build_equity_curve
 from xor_trading.backtest.fast_kernel import simulate_long_only
 from xor_trading.backtest.results import TradeRecord
-from xor_trading.backtest.run_result import BacktestResult, OrderRecord
+from xor_trading.backtest.fast_orders import FastPathOrders
+from xor_trading.backtest.run_result import BacktestResult
 from xor_trading.core.errors import ConfigError, DataError
 from xor_trading.domain.instruments import Instrument
 from xor_trading.strategy.base import Strategy
@@ -187,7 +188,7 @@ def run_fast_path(
     # The ledger balance: deposits + realised PnL - fees (an unclosed position counts at cost).
     pnl_u = int(((exit_t - entry_t) * lots * units.k - fee_e - fee_x).sum()) - int(open_fee)
     trades = TradeTable(cols, frame, instrument, units)
-    orders: list[OrderRecord] = []
+    orders = FastPathOrders(trades, instrument, config)
     return BacktestResult(
         trades=trades, curve=curve, orders=orders, denials=int(denied),
         final_balance=config.capital + Decimal(pnl_u).scaleb(-units.digits),

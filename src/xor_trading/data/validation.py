@@ -1,9 +1,13 @@
 """Checks that a CandleFrame is clean market data, with one-line errors that say where.
 
-:func:`validate_frame` runs every check vectorised (a few milliseconds for a million
-rows) and raises :class:`~xor_trading.core.errors.DataError` for the first check that
+:func:`validate_frame` runs every check vectorised (about 70 ms for a million rows)
+and raises :class:`~xor_trading.core.errors.DataError` for the first check that
 fails, naming the source, the first offending row (0-based index and UTC open time)
-and, in the ``hint``, what to do about it. Checks, in this order:
+and, in the ``hint``, what to do about it::
+
+    data.parquet: row 2 (2024-01-01T00:01:00Z): timestamp goes back in time (row 1 is ...)
+
+Checks, in this order:
 
 1. no NaN or infinity in any price or volume;
 2. timestamps strictly increasing (neither going back nor repeated);
@@ -53,7 +57,7 @@ def _first(mask: BoolArray) -> int | None:
 
 def _fail(frame: CandleFrame, source: str, row: int, problem: str, hint: str) -> DataError:
     when = iso_utc(int(frame.ts_ms[row]))
-    return DataError(f"{source}: {problem} at row {row} ({when})", hint)
+    return DataError(f"{source}: row {row} ({when}): {problem}", hint)
 
 
 def _check_finite(frame: CandleFrame, source: str) -> None:

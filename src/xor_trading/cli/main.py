@@ -1,0 +1,28 @@
+"""The ``xor`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from xor_trading.cli.backtest_command import backtest
+from xor_trading.cli.data_commands import data_app
+
+app = typer.Typer(
+    name="xor",
+    help=(
+        "XOR: self-hosted automated crypto trading.\n\n"
+        "Start with [bold]xor data seed[/] (shipped real Binance candles), then "
+        "[bold]xor backtest --strategy sma_cross --symbol BTC/USDT --timeframe 1m[/].\n\n"
+        "Settings come from XOR_* environment variables (XOR_DATA_DIR: where data and "
+        "results live) and ~/.config/xor/config.toml."
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_app, name="data")
+app.command(no_args_is_help=True)(backtest)
+
+
+def main() -> None:
+    app()
