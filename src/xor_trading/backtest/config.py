@@ -37,11 +37,14 @@ class BacktestConfig(BaseModel):
     capital: Decimal = Field(default=Decimal(10_000), gt=0, description="Starting balance.")
     stake: Decimal = Field(default=Decimal(1_000), gt=0, description="Value of each entry.")
     fee_bps: Decimal = Field(default=Decimal(10), ge=0, le=1000, description="Taker fee.")
-    maker_fee_bps: Decimal | None = Field(default=None, ge=0, le=1000,
-                                          description="Maker fee; defaults to fee_bps.")  # fmt: skip
+    maker_fee_bps: Decimal | None = Field(
+        default=None, ge=0, le=1000, description="Maker fee; defaults to fee_bps."
+    )
     slippage_bps: Decimal = Field(default=Decimal(0), ge=0, le=1000)
     slippage_model: SlippageKind = SlippageKind.FIXED
-    spread_bps: Decimal = Field(default=Decimal(0), ge=0, le=1000, description="Full bid-ask spread.")
+    spread_bps: Decimal = Field(
+        default=Decimal(0), ge=0, le=1000, description="Full bid-ask spread."
+    )
     max_volume_participation: Decimal | None = Field(default=None, gt=0, le=1)
     stop_loss_pct: Decimal | None = Field(default=None, gt=0, lt=100)
     take_profit_pct: Decimal | None = Field(default=None, gt=0, le=10_000)

@@ -29,6 +29,7 @@ def build_equity_curve(
     qty = np.where(has, qty_after[safe] if len(qty_after) else 0.0, 0.0)
     equity = cash + qty * frame.close
     return EquityCurve(
-        ts_ms=frame.ts_ms + frame.timeframe_ms, equity=equity.astype(np.float64),
+        ts_ms=frame.ts_ms + frame.timeframe_ms,
+        equity=equity.astype(np.float64),
         in_position=qty != 0,
-    )  # fmt: skip
+    )

@@ -54,8 +54,9 @@ def run_event_path(
         raise DataError("no candles to backtest", "widen --from/--to or import data first")
     start = int(frame.ts_ms[0])
     clock = TestClock(start)
-    venue = SimulatedVenue(clock, [instrument], config.venue_config(),
-                           balances={instrument.quote: config.capital})  # fmt: skip
+    venue = SimulatedVenue(
+        clock, [instrument], config.venue_config(), balances={instrument.quote: config.capital}
+    )
     account = Account(instrument.quote)
     account.deposit(config.capital, start, "initial capital")
     kernel = TradingKernel(clock, venue, [instrument], account)
@@ -89,22 +90,37 @@ def run_event_path(
     qty = kernel.portfolio.position_quantity(symbol)
     if qty != 0:
         close = Decimal(tick_of(candle.close, float(instrument.tick_size))) * instrument.tick_size
-        kernel.bus.send(RISK, SubmitOrder(
-            order_id=OrderId("O-end"), strategy_id=runner.strategy.ctx.strategy_id, symbol=symbol,
-            side=OrderSide.SELL if qty > 0 else OrderSide.BUY, order_type=OrderType.MARKET,
-            quantity=abs(qty), ts_ms=clock.now_ms(), reduce_only=True, reference_price=close,
-            tag=END_OF_DATA_TAG,
-        ))  # fmt: skip
+        kernel.bus.send(
+            RISK,
+            SubmitOrder(
+                order_id=OrderId("O-end"),
+                strategy_id=runner.strategy.ctx.strategy_id,
+                symbol=symbol,
+                side=OrderSide.SELL if qty > 0 else OrderSide.BUY,
+                order_type=OrderType.MARKET,
+                quantity=abs(qty),
+                ts_ms=clock.now_ms(),
+                reduce_only=True,
+                reference_price=close,
+                tag=END_OF_DATA_TAG,
+            ),
+        )
         venue.fill_market_orders_at_close(symbol, candle, clock.now_ms())
 
     curve = build_equity_curve(
-        frame, np.asarray(recorder.fill_bars, dtype=np.int64),
+        frame,
+        np.asarray(recorder.fill_bars, dtype=np.int64),
         np.asarray(recorder.cash_after, dtype=np.float64),
-        np.asarray(recorder.qty_after, dtype=np.float64), float(config.capital),
-    )  # fmt: skip
+        np.asarray(recorder.qty_after, dtype=np.float64),
+        float(config.capital),
+    )
     trades: list[TradeRecord] = recorder.trades
     orders = [OrderRecord.from_order(o) for o in kernel.execution.cache.all()]
     return BacktestResult(
-        trades=trades, curve=curve, orders=orders, denials=len(kernel.risk.denials),
-        final_balance=account.balance, path="event",
-    )  # fmt: skip
+        trades=trades,
+        curve=curve,
+        orders=orders,
+        denials=len(kernel.risk.denials),
+        final_balance=account.balance,
+        path="event",
+    )

@@ -9,8 +9,13 @@ Rationals are passed as (numerator, denominator) pairs of int64.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
+
+from xor_trading.strategy.signals import BoolArray
+from xor_trading.timeseries.candle_frame import IntArray
 
 REASON_SIGNAL = 0
 REASON_STOP_LOSS = 1
@@ -18,19 +23,37 @@ REASON_TAKE_PROFIT = 2
 REASON_END_OF_DATA = 3
 
 
-@njit(cache=True, inline="always")  # type: ignore[misc]
+@njit(cache=True, inline="always")
 def _ceil_div(a: int, b: int) -> int:  # pragma: no cover - compiled
     return -((-a) // b)
 
 
-@njit(cache=True)  # type: ignore[misc]
-def simulate_long_only(  # noqa: PLR0915 - one loop mirrors the venue's rules end to end
-    o_t, h_t, l_t, c_t, entries, exits,  # candles in ticks; signals
-    cash_u, stake_u, k_units, fee_quantum_u, min_notional_u, min_lots, max_lots,
-    taker_n, taker_d, maker_n, maker_d,  # fee rates
-    slip_n, slip_d,  # taker adverse move (half spread + slippage) as a fraction
-    sl_n, sl_d, tp_n, tp_d,  # stop loss / take profit as a fraction of the entry (0/1: none)
-):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+@njit(cache=True)
+def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast_path
+    o_t: IntArray,  # candle open, high, low, close in whole ticks
+    h_t: IntArray,
+    l_t: IntArray,
+    c_t: IntArray,
+    entries: BoolArray,  # signals taken at each candle's close
+    exits: BoolArray,
+    cash_u: int,  # starting cash, in money units
+    stake_u: int,  # value of each entry, in money units
+    k_units: int,  # money units in one tick times one lot
+    fee_quantum_u: int,  # fees round up to a multiple of this
+    min_notional_u: int,
+    min_lots: int,
+    max_lots: int,
+    taker_n: int,  # taker fee rate = taker_n / taker_d
+    taker_d: int,
+    maker_n: int,
+    maker_d: int,
+    slip_n: int,  # taker's adverse move (half spread + slippage) = slip_n / slip_d
+    slip_d: int,
+    sl_n: int,  # stop loss percent = sl_n / sl_d (0 / 1: none)
+    sl_d: int,
+    tp_n: int,  # take profit percent = tp_n / tp_d (0 / 1: none)
+    tp_d: int,
+) -> tuple[Any, ...]:
     n = o_t.shape[0]
     cap = int(entries.sum()) + 2
     t_entry_bar = np.empty(cap, np.int64)
@@ -249,7 +272,18 @@ def simulate_long_only(  # noqa: PLR0915 - one loop mirrors the venue's rules en
         else:
             open_fee = fee_e
     return (
-        t_entry_bar[:nt], t_exit_bar[:nt], t_entry_t[:nt], t_exit_t[:nt], t_lots[:nt],
-        t_fee_e[:nt], t_fee_x[:nt], t_reason[:nt], f_bar[:nf], f_cash[:nf], f_lots[:nf],
-        denied, rejected, open_fee,
+        t_entry_bar[:nt],
+        t_exit_bar[:nt],
+        t_entry_t[:nt],
+        t_exit_t[:nt],
+        t_lots[:nt],
+        t_fee_e[:nt],
+        t_fee_x[:nt],
+        t_reason[:nt],
+        f_bar[:nf],
+        f_cash[:nf],
+        f_lots[:nf],
+        denied,
+        rejected,
+        open_fee,
     )

@@ -24,8 +24,9 @@ _CANCELED = "canceled by request"
 
 
 class FastPathOrders(Sequence[OrderRecord]):
-    def __init__(self, trades: Sequence[TradeRecord], instrument: Instrument,
-                 config: BacktestConfig) -> None:  # fmt: skip
+    def __init__(
+        self, trades: Sequence[TradeRecord], instrument: Instrument, config: BacktestConfig
+    ) -> None:
         self._trades = trades
         self._inst = instrument
         self._config = config
@@ -39,33 +40,81 @@ class FastPathOrders(Sequence[OrderRecord]):
         for t in self._trades:
             n_order += 1
             fee_entry = t.fees - self._exit_fee(t)
-            out.append(OrderRecord(f"O-{n_order}", t.entry_time_ms, t.symbol, "buy", "market",
-                                   t.quantity, None, None, "filled", t.quantity, t.entry_price,
-                                   fee_entry, "entry", ""))  # fmt: skip
+            out.append(
+                OrderRecord(
+                    f"O-{n_order}",
+                    t.entry_time_ms,
+                    t.symbol,
+                    "buy",
+                    "market",
+                    t.quantity,
+                    None,
+                    None,
+                    "filled",
+                    t.quantity,
+                    t.entry_price,
+                    fee_entry,
+                    "entry",
+                    "",
+                )
+            )
             if bracket is not None:
                 prices = bracket_prices(bracket, OrderSide.BUY, t.entry_price, inst)
-                legs = (("stop_market", prices.stop_loss, "stop_loss"),
-                        ("limit", prices.take_profit, "take_profit"))  # fmt: skip
+                legs = (
+                    ("stop_market", prices.stop_loss, "stop_loss"),
+                    ("limit", prices.take_profit, "take_profit"),
+                )
                 for kind, price, tag in legs:
                     if price is None or inst.check_order(t.quantity, price) is not None:
                         continue
                     n_leg += 1
                     filled = t.exit_reason == tag
-                    reason = "" if filled else (_CANCELED if t.exit_reason in ("signal", "end_of_data")
-                                                else _OCO_DONE)  # fmt: skip
-                    out.append(OrderRecord(
-                        f"X-{n_leg}", t.entry_time_ms, t.symbol, "sell", kind, t.quantity,
-                        price if kind == "limit" else None, price if kind != "limit" else None,
-                        "filled" if filled else "canceled", t.quantity if filled else zero,
-                        t.exit_price if filled else None, self._exit_fee(t) if filled else zero,
-                        tag, reason,
-                    ))  # fmt: skip
+                    reason = (
+                        ""
+                        if filled
+                        else (
+                            _CANCELED if t.exit_reason in ("signal", "end_of_data") else _OCO_DONE
+                        )
+                    )
+                    out.append(
+                        OrderRecord(
+                            f"X-{n_leg}",
+                            t.entry_time_ms,
+                            t.symbol,
+                            "sell",
+                            kind,
+                            t.quantity,
+                            price if kind == "limit" else None,
+                            price if kind != "limit" else None,
+                            "filled" if filled else "canceled",
+                            t.quantity if filled else zero,
+                            t.exit_price if filled else None,
+                            self._exit_fee(t) if filled else zero,
+                            tag,
+                            reason,
+                        )
+                    )
             if t.exit_reason in ("signal", "end_of_data"):
                 n_order += 1
                 order_id = f"O-{n_order}" if t.exit_reason == "signal" else "O-end"
-                out.append(OrderRecord(order_id, t.exit_time_ms, t.symbol, "sell", "market",
-                                       t.quantity, None, None, "filled", t.quantity, t.exit_price,
-                                       self._exit_fee(t), t.exit_reason, ""))  # fmt: skip
+                out.append(
+                    OrderRecord(
+                        order_id,
+                        t.exit_time_ms,
+                        t.symbol,
+                        "sell",
+                        "market",
+                        t.quantity,
+                        None,
+                        None,
+                        "filled",
+                        t.quantity,
+                        t.exit_price,
+                        self._exit_fee(t),
+                        t.exit_reason,
+                        "",
+                    )
+                )
         return out
 
     def _exit_fee(self, t: TradeRecord) -> Decimal:

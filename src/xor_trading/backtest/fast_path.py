@@ -23,8 +23,8 @@ import numpy as np
 from xor_trading.backtest.config import BacktestConfig, SlippageKind
 from xor_trading.backtest.equity import build_equity_curve
 from xor_trading.backtest.fast_kernel import simulate_long_only
-from xor_trading.backtest.results import TradeRecord
 from xor_trading.backtest.fast_orders import FastPathOrders
+from xor_trading.backtest.results import TradeRecord
 from xor_trading.backtest.run_result import BacktestResult
 from xor_trading.core.errors import ConfigError, DataError
 from xor_trading.domain.instruments import Instrument
@@ -58,8 +58,11 @@ def fast_path_unsupported(config: BacktestConfig, instrument: Instrument) -> str
         return "a volume cap (partial fills) needs the event path"
     if config.slippage_model is not SlippageKind.FIXED and config.slippage_bps != 0:
         return f"{config.slippage_model.value} slippage needs the event path"
-    for label, v in (("tick size", instrument.tick_size), ("lot size", instrument.lot_size),
-                     ("fee quantum", instrument.fee_quantum)):  # fmt: skip
+    for label, v in (
+        ("tick size", instrument.tick_size),
+        ("lot size", instrument.lot_size),
+        ("fee quantum", instrument.fee_quantum),
+    ):
         if not _is_power_of_ten(v):
             return f"the {label} {v} is not a power of ten"
     return None
@@ -76,12 +79,18 @@ class _Units:
     @classmethod
     def of(cls, instrument: Instrument, config: BacktestConfig) -> _Units:
         digits = max(
-            _decimals(instrument.tick_size * instrument.lot_size), _decimals(instrument.fee_quantum),
-            _decimals(config.capital), _decimals(config.stake), _decimals(instrument.min_notional),
-        )  # fmt: skip
+            _decimals(instrument.tick_size * instrument.lot_size),
+            _decimals(instrument.fee_quantum),
+            _decimals(config.capital),
+            _decimals(config.stake),
+            _decimals(instrument.min_notional),
+        )
         scale = Decimal(10) ** digits
-        return cls(digits, int(instrument.tick_size * instrument.lot_size * scale),
-                   int(instrument.fee_quantum * scale))  # fmt: skip
+        return cls(
+            digits,
+            int(instrument.tick_size * instrument.lot_size * scale),
+            int(instrument.fee_quantum * scale),
+        )
 
     def to_units(self, x: Decimal) -> int:
         return int(x.scaleb(self.digits))
@@ -90,8 +99,9 @@ class _Units:
 class TradeTable(Sequence[TradeRecord]):
     """Trades as integer columns; a :class:`TradeRecord` is built only when one is read."""
 
-    def __init__(self, cols: dict[str, IntArray], frame: CandleFrame, instrument: Instrument,
-                 units: _Units) -> None:  # fmt: skip
+    def __init__(
+        self, cols: dict[str, IntArray], frame: CandleFrame, instrument: Instrument, units: _Units
+    ) -> None:
         self._c = cols
         self._ts = frame.ts_ms
         self._last_close_ms = int(frame.ts_ms[-1]) + frame.timeframe_ms
@@ -119,12 +129,17 @@ class TradeTable(Sequence[TradeRecord]):
         reason = int(c["reason"][i])
         exit_ms = self._last_close_ms if reason == 3 else int(self._ts[c["exit_bar"][i]])
         return TradeRecord(
-            symbol=inst.symbol, side="long", entry_time_ms=int(self._ts[c["entry_bar"][i]]),
-            exit_time_ms=exit_ms, entry_price=entry_t * inst.tick_size,
-            exit_price=exit_t * inst.tick_size, quantity=lots * inst.lot_size,
-            fees=fees_u * money, pnl=((exit_t - entry_t) * lots * self._k - fees_u) * money,
+            symbol=inst.symbol,
+            side="long",
+            entry_time_ms=int(self._ts[c["entry_bar"][i]]),
+            exit_time_ms=exit_ms,
+            entry_price=entry_t * inst.tick_size,
+            exit_price=exit_t * inst.tick_size,
+            quantity=lots * inst.lot_size,
+            fees=fees_u * money,
+            pnl=((exit_t - entry_t) * lots * self._k - fees_u) * money,
             exit_reason=_REASONS[reason],
-        )  # fmt: skip
+        )
 
     def __iter__(self) -> Iterator[TradeRecord]:
         for i in range(len(self)):
@@ -144,15 +159,18 @@ def run_fast_path(
         raise ConfigError(f"the fast path cannot run this backtest: {reason}", "use --path event")
     signals = strategy.vector_signals(frame)
     if signals is None:
-        raise ConfigError(
-            f"strategy {strategy.name} has no vectorised signals", "use --path event"
-        )
+        raise ConfigError(f"strategy {strategy.name} has no vectorised signals", "use --path event")
     if len(signals.entries) != len(frame):
-        raise ConfigError(f"strategy {strategy.name} returned {len(signals.entries)} signals "
-                          f"for {len(frame)} candles", "fix the strategy's vector_signals")  # fmt: skip
+        raise ConfigError(
+            f"strategy {strategy.name} returned {len(signals.entries)} signals "
+            f"for {len(frame)} candles",
+            "fix the strategy's vector_signals",
+        )
     units = _Units.of(instrument, config)
     tick = instrument.tick_size
-    o_t, h_t, l_t, c_t = (ticks_of(a, tick) for a in (frame.open, frame.high, frame.low, frame.close))
+    o_t, h_t, l_t, c_t = (
+        ticks_of(a, tick) for a in (frame.open, frame.high, frame.low, frame.close)
+    )
     cash_u = units.to_units(config.capital)
     bps = Decimal(10_000)
     slip_n, slip_d = _ratio((config.spread_bps / 2 + config.slippage_bps) / bps)
@@ -163,22 +181,66 @@ def run_fast_path(
     # Largest intermediate products: a fill value times a fee numerator (values can grow with
     # the price, hence the margin), and a price in ticks times a rational's denominator.
     top = max(int(h_t.max()), 1)
-    if (cash_u * 1000 * max(taker_n, maker_n, 1) >= _INT64_SAFE
-            or top * max(slip_d + slip_n, 100 * sl_d + sl_n, 100 * tp_d + tp_n) >= _INT64_SAFE):
-        raise ConfigError("amounts too large for the fast path's 64-bit arithmetic", "use --path event")
+    if (
+        cash_u * 1000 * max(taker_n, maker_n, 1) >= _INT64_SAFE
+        or top * max(slip_d + slip_n, 100 * sl_d + sl_n, 100 * tp_d + tp_n) >= _INT64_SAFE
+    ):
+        raise ConfigError(
+            "amounts too large for the fast path's 64-bit arithmetic", "use --path event"
+        )
     min_lots = int(-(-instrument.min_qty // instrument.lot_size))
     max_lots = int(instrument.max_qty // instrument.lot_size) if instrument.max_qty else 2**62
     out = simulate_long_only(
-        o_t, h_t, l_t, c_t, np.ascontiguousarray(signals.entries, dtype=np.bool_),
+        o_t,
+        h_t,
+        l_t,
+        c_t,
+        np.ascontiguousarray(signals.entries, dtype=np.bool_),
         np.ascontiguousarray(signals.exits, dtype=np.bool_),
-        cash_u, units.to_units(config.stake), units.k, units.fee_quantum,
-        units.to_units(instrument.min_notional), min_lots, max_lots,
-        taker_n, taker_d, maker_n, maker_d, slip_n, slip_d, sl_n, sl_d, tp_n, tp_d,
-    )  # fmt: skip
-    (entry_bar, exit_bar, entry_t, exit_t, lots, fee_e, fee_x, reasons,
-     f_bar, f_cash, f_lots, denied, _rejected, open_fee) = out  # fmt: skip
-    cols = {"entry_bar": entry_bar, "exit_bar": exit_bar, "entry_t": entry_t, "exit_t": exit_t,
-            "lots": lots, "fee_e": fee_e, "fee_x": fee_x, "reason": reasons}  # fmt: skip
+        cash_u,
+        units.to_units(config.stake),
+        units.k,
+        units.fee_quantum,
+        units.to_units(instrument.min_notional),
+        min_lots,
+        max_lots,
+        taker_n,
+        taker_d,
+        maker_n,
+        maker_d,
+        slip_n,
+        slip_d,
+        sl_n,
+        sl_d,
+        tp_n,
+        tp_d,
+    )
+    (
+        entry_bar,
+        exit_bar,
+        entry_t,
+        exit_t,
+        lots,
+        fee_e,
+        fee_x,
+        reasons,
+        f_bar,
+        f_cash,
+        f_lots,
+        denied,
+        _rejected,
+        open_fee,
+    ) = out
+    cols = {
+        "entry_bar": entry_bar,
+        "exit_bar": exit_bar,
+        "entry_t": entry_t,
+        "exit_t": exit_t,
+        "lots": lots,
+        "fee_e": fee_e,
+        "fee_x": fee_x,
+        "reason": reasons,
+    }
     scale = 10**units.digits
     lot_scale = 10 ** _decimals(instrument.lot_size)
     # Python's int / int is correctly rounded, like float(Decimal): the curves agree to the bit.
@@ -190,7 +252,10 @@ def run_fast_path(
     trades = TradeTable(cols, frame, instrument, units)
     orders = FastPathOrders(trades, instrument, config)
     return BacktestResult(
-        trades=trades, curve=curve, orders=orders, denials=int(denied),
+        trades=trades,
+        curve=curve,
+        orders=orders,
+        denials=int(denied),
         final_balance=config.capital + Decimal(pnl_u).scaleb(-units.digits),
         path="fast",
-    )  # fmt: skip
+    )

@@ -25,10 +25,35 @@ from xor_trading.backtest.report_html import render_report
 from xor_trading.backtest.results import EquityCurve, TradeRecord
 from xor_trading.backtest.run_result import BacktestResult, OrderRecord
 
-TRADE_COLUMNS = ("entry_time", "exit_time", "symbol", "side", "entry_price", "exit_price",
-                 "quantity", "fees", "pnl", "return_pct", "exit_reason")  # fmt: skip
-ORDER_COLUMNS = ("order_id", "created_time", "symbol", "side", "type", "quantity", "limit_price",
-                 "stop_price", "status", "filled_qty", "average_price", "fees", "tag", "reason")  # fmt: skip
+TRADE_COLUMNS = (
+    "entry_time",
+    "exit_time",
+    "symbol",
+    "side",
+    "entry_price",
+    "exit_price",
+    "quantity",
+    "fees",
+    "pnl",
+    "return_pct",
+    "exit_reason",
+)
+ORDER_COLUMNS = (
+    "order_id",
+    "created_time",
+    "symbol",
+    "side",
+    "type",
+    "quantity",
+    "limit_price",
+    "stop_price",
+    "status",
+    "filled_qty",
+    "average_price",
+    "fees",
+    "tag",
+    "reason",
+)
 
 
 def iso_utc(ts_ms: int) -> str:
@@ -44,11 +69,21 @@ def write_trades_csv(path: Path, trades: Sequence[TradeRecord]) -> None:
         w = csv.writer(fh)
         w.writerow(TRADE_COLUMNS)
         for t in trades:
-            w.writerow((
-                iso_utc(t.entry_time_ms), iso_utc(t.exit_time_ms), t.symbol, t.side,
-                _plain(t.entry_price), _plain(t.exit_price), _plain(t.quantity), _plain(t.fees),
-                _plain(t.pnl), f"{t.return_pct:.4f}", t.exit_reason,
-            ))  # fmt: skip
+            w.writerow(
+                (
+                    iso_utc(t.entry_time_ms),
+                    iso_utc(t.exit_time_ms),
+                    t.symbol,
+                    t.side,
+                    _plain(t.entry_price),
+                    _plain(t.exit_price),
+                    _plain(t.quantity),
+                    _plain(t.fees),
+                    _plain(t.pnl),
+                    f"{t.return_pct:.4f}",
+                    t.exit_reason,
+                )
+            )
 
 
 def write_orders_csv(path: Path, orders: Sequence[OrderRecord]) -> None:
@@ -56,24 +91,43 @@ def write_orders_csv(path: Path, orders: Sequence[OrderRecord]) -> None:
         w = csv.writer(fh)
         w.writerow(ORDER_COLUMNS)
         for o in orders:
-            w.writerow((
-                o.order_id, iso_utc(o.created_ms), o.symbol, o.side, o.order_type,
-                _plain(o.quantity), _plain(o.limit_price), _plain(o.stop_price), o.status,
-                _plain(o.filled_qty), _plain(o.average_price), _plain(o.fees), o.tag, o.reason,
-            ))  # fmt: skip
+            w.writerow(
+                (
+                    o.order_id,
+                    iso_utc(o.created_ms),
+                    o.symbol,
+                    o.side,
+                    o.order_type,
+                    _plain(o.quantity),
+                    _plain(o.limit_price),
+                    _plain(o.stop_price),
+                    o.status,
+                    _plain(o.filled_qty),
+                    _plain(o.average_price),
+                    _plain(o.fees),
+                    o.tag,
+                    o.reason,
+                )
+            )
 
 
 def write_equity_csv(path: Path, curve: EquityCurve, initial_capital: float) -> None:
-    """Columns: time (candle close), equity, drawdown_pct, in_position. Vectorised: 1M rows in ~1 s."""
+    """Columns: time (candle close), equity, drawdown_pct, in_position. About 1 s per 1M rows."""
     times = np.datetime_as_string(curve.ts_ms.astype("datetime64[ms]"), unit="s")
     drawdown = underwater_pct(curve.equity, initial_capital)
     lines = [
         f"{t}Z,{e!r},{d:.6f},{int(p)}"
-        for t, e, d, p in zip(times.tolist(), curve.equity.tolist(), drawdown.tolist(),
-                              curve.in_position.tolist(), strict=True)  # fmt: skip
+        for t, e, d, p in zip(
+            times.tolist(),
+            curve.equity.tolist(),
+            drawdown.tolist(),
+            curve.in_position.tolist(),
+            strict=True,
+        )
     ]
-    path.write_text("time,equity,drawdown_pct,in_position\n" + "\n".join(lines) + "\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "time,equity,drawdown_pct,in_position\n" + "\n".join(lines) + "\n", encoding="utf-8"
+    )
 
 
 def write_results(

@@ -78,13 +78,18 @@ class BacktestRecorder:
         inst = self.instrument
         self.trades.append(
             TradeRecord(
-                symbol=inst.symbol, side=t.side, entry_time_ms=t.entry_time_ms, exit_time_ms=ts_ms,
+                symbol=inst.symbol,
+                side=t.side,
+                entry_time_ms=t.entry_time_ms,
+                exit_time_ms=ts_ms,
                 entry_price=_average(t.entry_value, t.entry_qty, inst.tick_size),
                 exit_price=_average(t.exit_value, t.exit_qty, inst.tick_size),
-                quantity=t.entry_qty, fees=t.fees, pnl=t.realized - t.fees,
+                quantity=t.entry_qty,
+                fees=t.fees,
+                pnl=t.realized - t.fees,
                 exit_reason=t.exit_tag or "signal",
             )
-        )  # fmt: skip
+        )
         self._open = None
 
 

@@ -35,9 +35,19 @@ _DAY_MS = 86_400_000
 # Below a month the steps are fixed durations aligned to the epoch (so to UTC midnight);
 # from a month up they are calendar months, so labels fall on the 1st of a month.
 _TIME_STEPS_MS = (
-    60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, _HOUR_MS, 2 * _HOUR_MS, 6 * _HOUR_MS,
-    12 * _HOUR_MS, _DAY_MS, 2 * _DAY_MS, 7 * _DAY_MS, 14 * _DAY_MS,
-)  # fmt: skip
+    60_000,
+    5 * 60_000,
+    15 * 60_000,
+    30 * 60_000,
+    _HOUR_MS,
+    2 * _HOUR_MS,
+    6 * _HOUR_MS,
+    12 * _HOUR_MS,
+    _DAY_MS,
+    2 * _DAY_MS,
+    7 * _DAY_MS,
+    14 * _DAY_MS,
+)
 _MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 600)
 _AVG_MONTH_MS = 30.44 * _DAY_MS
 _MAX_TIME_TICKS = 8
@@ -197,13 +207,23 @@ def _charts_html(m: Metrics, curve: EquityCurve) -> str:
     eq_ts, eq_vals = downsample_min_max(ts, equity)
     dd_ts, dd_vals = downsample_min_max(ts, depth)
     equity_svg = _line_chart_svg(
-        eq_ts, eq_vals, label="Equity", value_fmt=_fmt_axis_money, css="equity",
-        baseline=capital, area=False,
-    )  # fmt: skip
+        eq_ts,
+        eq_vals,
+        label="Equity",
+        value_fmt=_fmt_axis_money,
+        css="equity",
+        baseline=capital,
+        area=False,
+    )
     dd_svg = _line_chart_svg(
-        dd_ts, dd_vals, label="Drawdown", value_fmt=_fmt_axis_pct, css="drawdown",
-        baseline=0.0, area=True,
-    )  # fmt: skip
+        dd_ts,
+        dd_vals,
+        label="Drawdown",
+        value_fmt=_fmt_axis_pct,
+        css="drawdown",
+        baseline=0.0,
+        area=True,
+    )
     if total == 0:
         shown = ""
     elif len(eq_ts) == total:
@@ -230,10 +250,16 @@ def _trades_html(trades: Sequence[TradeRecord]) -> str:
         ret = _fmt_pct(float(t.pnl / notional * 100)) if notional != 0 else "n/a"
         sign = "pos" if t.pnl > 0 else "neg" if t.pnl < 0 else ""
         cells = (
-            str(i), t.symbol, t.side, _fmt_time(t.entry_time_ms), _fmt_time(t.exit_time_ms),
-            _fmt_decimal(t.entry_price), _fmt_decimal(t.exit_price), _fmt_decimal(t.quantity),
+            str(i),
+            t.symbol,
+            t.side,
+            _fmt_time(t.entry_time_ms),
+            _fmt_time(t.exit_time_ms),
+            _fmt_decimal(t.entry_price),
+            _fmt_decimal(t.exit_price),
+            _fmt_decimal(t.quantity),
             _fmt_decimal(t.fees),
-        )  # fmt: skip
+        )
         tds = "".join(f"<td>{_esc(c)}</td>" for c in cells)
         rows.append(
             f'<tr>{tds}<td class="{sign}">{_esc(_fmt_decimal(t.pnl))}</td>'

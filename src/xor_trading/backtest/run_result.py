@@ -32,10 +32,21 @@ class OrderRecord:
     @classmethod
     def from_order(cls, o: Order) -> OrderRecord:
         return cls(
-            o.order_id, o.created_ms, o.symbol, o.side.value, o.order_type.value, o.quantity,
-            o.limit_price, o.stop_price, o.status.value, o.filled_qty, o.average_fill_price,
-            o.fees, o.tag, o.reason,
-        )  # fmt: skip
+            o.order_id,
+            o.created_ms,
+            o.symbol,
+            o.side.value,
+            o.order_type.value,
+            o.quantity,
+            o.limit_price,
+            o.stop_price,
+            o.status.value,
+            o.filled_qty,
+            o.average_fill_price,
+            o.fees,
+            o.tag,
+            o.reason,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,19 +25,26 @@ class _NoPositions:
         raise RuntimeError("the fast path computes signals without a portfolio")
 
 
-def _detached(strategy_cls: type[Strategy[Any]], config: Any, instrument: Instrument,
-              settings: TradeSettings) -> Strategy[Any]:  # fmt: skip
+def _detached(
+    strategy_cls: type[Strategy[Any]], config: Any, instrument: Instrument, settings: TradeSettings
+) -> Strategy[Any]:
     """A strategy instance used only for its vectorised signals."""
     ctx = StrategyContext(
-        strategy_id=StrategyId(strategy_cls.name), symbol=instrument.symbol, instrument=instrument,
-        clock=TestClock(), positions=_NoPositions(), send=lambda _: None,
-        order_ids=IdGenerator("O"), settings=settings,
-    )  # fmt: skip
+        strategy_id=StrategyId(strategy_cls.name),
+        symbol=instrument.symbol,
+        instrument=instrument,
+        clock=TestClock(),
+        positions=_NoPositions(),
+        send=lambda _: None,
+        order_ids=IdGenerator("O"),
+        settings=settings,
+    )
     return strategy_cls(config, ctx)
 
 
-def choose_path(strategy_cls: type[Strategy[Any]], config: BacktestConfig,
-                instrument: Instrument) -> Literal["fast", "event"]:  # fmt: skip
+def choose_path(
+    strategy_cls: type[Strategy[Any]], config: BacktestConfig, instrument: Instrument
+) -> Literal["fast", "event"]:
     """``auto``: the fast path when the strategy is vectorisable and the settings allow it."""
     vectorised = strategy_cls.vector_signals is not Strategy.vector_signals
     if vectorised and fast_path_unsupported(config, instrument) is None:

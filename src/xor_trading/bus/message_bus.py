@@ -2,8 +2,8 @@
 
 Events are published to every handler subscribed to their exact type, in subscription
 order, synchronously (depth first: a handler that publishes sees its event handled before
-it returns). Commands are sent to a named endpoint (``"risk.execute"``, ``"execution.execute"``), which
-has exactly one handler.
+it returns). Commands are sent to a named endpoint (``"risk.execute"``,
+``"execution.execute"``), which has exactly one handler.
 Redis or NATS transports wrap this interface in ``adapters``; engines never know which.
 """
 

@@ -36,7 +36,9 @@ def _decimal(value: str | None, option: str) -> Decimal | None:
     try:
         d = Decimal(value)
     except InvalidOperation:
-        raise ConfigError(f"{option} {value!r} is not a number", f"write it like {option} 10") from None
+        raise ConfigError(
+            f"{option} {value!r} is not a number", f"write it like {option} 10"
+        ) from None
     if not d.is_finite():
         raise ConfigError(f"{option} must be a finite number", f"write it like {option} 10")
     return d
@@ -46,44 +48,80 @@ def backtest(
     strategy: Annotated[str, typer.Option(help="Strategy name, e.g. [bold]sma_cross[/].")],
     symbol: Annotated[str, typer.Option(help="Market in CCXT spelling, e.g. BTC/USDT.")],
     timeframe: Annotated[str, typer.Option(help="Candle size: 1m, 5m, 1h, 1d...")] = "1m",
-    exchange: Annotated[str, typer.Option(help="Exchange whose rules and data to use.")] = "binance",
-    data: Annotated[Path | None, typer.Option(
-        help="Read candles from this file (Parquet, CSV, Freqtrade JSON/feather) instead of the store.",
-        rich_help_panel=_DATA)] = None,
-    start: Annotated[str | None, typer.Option("--from", help="First candle (ISO 8601, UTC).",
-                                              rich_help_panel=_DATA)] = None,
-    end: Annotated[str | None, typer.Option("--to", help="End, exclusive (ISO 8601, UTC).",
-                                            rich_help_panel=_DATA)] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        help="Strategy parameter key=value; repeat it. Unknown keys are refused.")] = None,
-    capital: Annotated[str, typer.Option(help="Starting balance (quote currency).",
-                                         rich_help_panel=_COSTS)] = "10000",
-    stake: Annotated[str, typer.Option(help="Value of each entry (quote currency).",
-                                       rich_help_panel=_COSTS)] = "1000",
-    fee_bps: Annotated[str, typer.Option(help="Taker fee in basis points (10 = 0.1 %).",
-                                         rich_help_panel=_COSTS)] = "10",
-    maker_fee_bps: Annotated[str | None, typer.Option(help="Maker fee; defaults to --fee-bps.",
-                                                      rich_help_panel=_COSTS)] = None,
-    slippage_bps: Annotated[str, typer.Option(help="Slippage in bps against every taker fill.",
-                                              rich_help_panel=_COSTS)] = "0",
-    slippage_model: Annotated[str, typer.Option(
-        help="fixed | volume (bps x sqrt(qty/volume)) | volatility (bps/100 x range/open).",
-        rich_help_panel=_COSTS)] = "fixed",
-    spread_bps: Annotated[str, typer.Option(help="Full bid-ask spread; takers pay half.",
-                                            rich_help_panel=_COSTS)] = "0",
-    max_volume_pct: Annotated[str | None, typer.Option(
-        help="Fill at most this % of a candle's volume; the rest fills later (partial fills).",
-        rich_help_panel=_COSTS)] = None,
-    stop_loss_pct: Annotated[str | None, typer.Option(help="Stop loss, % below the entry.",
-                                                      rich_help_panel=_EXITS)] = None,
-    take_profit_pct: Annotated[str | None, typer.Option(help="Take profit, % above the entry.",
-                                                        rich_help_panel=_EXITS)] = None,
-    path: Annotated[str, typer.Option(
-        help="fast (compiled, vectorised strategies) | event (the live kernel) | auto.")] = "auto",
-    output: Annotated[Path | None, typer.Option(
-        help="Directory for trades.csv, orders.csv, equity.csv, metrics.json, report.html. "
-             "Default: $XOR_DATA_DIR/backtests/<time>-<strategy>.")] = None,
-) -> None:  # fmt: skip
+    exchange: Annotated[
+        str, typer.Option(help="Exchange whose rules and data to use.")
+    ] = "binance",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Read candles from this file (Parquet, CSV, Freqtrade JSON/feather).",
+            rich_help_panel=_DATA,
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First candle (ISO 8601, UTC).", rich_help_panel=_DATA),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="End, exclusive (ISO 8601, UTC).", rich_help_panel=_DATA),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="Strategy parameter key=value; repeat it. Unknown keys are refused."),
+    ] = None,
+    capital: Annotated[
+        str, typer.Option(help="Starting balance (quote currency).", rich_help_panel=_COSTS)
+    ] = "10000",
+    stake: Annotated[
+        str, typer.Option(help="Value of each entry (quote currency).", rich_help_panel=_COSTS)
+    ] = "1000",
+    fee_bps: Annotated[
+        str, typer.Option(help="Taker fee in basis points (10 = 0.1 %).", rich_help_panel=_COSTS)
+    ] = "10",
+    maker_fee_bps: Annotated[
+        str | None, typer.Option(help="Maker fee; defaults to --fee-bps.", rich_help_panel=_COSTS)
+    ] = None,
+    slippage_bps: Annotated[
+        str, typer.Option(help="Slippage in bps against every taker fill.", rich_help_panel=_COSTS)
+    ] = "0",
+    slippage_model: Annotated[
+        str,
+        typer.Option(
+            help="fixed | volume (bps x sqrt(qty/volume)) | volatility (bps/100 x range/open).",
+            rich_help_panel=_COSTS,
+        ),
+    ] = "fixed",
+    spread_bps: Annotated[
+        str, typer.Option(help="Full bid-ask spread; takers pay half.", rich_help_panel=_COSTS)
+    ] = "0",
+    max_volume_pct: Annotated[
+        str | None,
+        typer.Option(
+            help="Fill at most this % of a candle's volume; the rest fills later (partial fills).",
+            rich_help_panel=_COSTS,
+        ),
+    ] = None,
+    stop_loss_pct: Annotated[
+        str | None, typer.Option(help="Stop loss, % below the entry.", rich_help_panel=_EXITS)
+    ] = None,
+    take_profit_pct: Annotated[
+        str | None, typer.Option(help="Take profit, % above the entry.", rich_help_panel=_EXITS)
+    ] = None,
+    path: Annotated[
+        str,
+        typer.Option(
+            help="fast (compiled, vectorised strategies) | event (the live kernel) | auto."
+        ),
+    ] = "auto",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="Directory for trades.csv, orders.csv, equity.csv, metrics.json, report.html. "
+            "Default: $XOR_DATA_DIR/backtests/<time>-<strategy>."
+        ),
+    ] = None,
+) -> None:
     """Backtest a strategy with fees, spread and slippage, and write its report.
 
     Signals are taken on closed candles and fill at the [bold]next candle's open[/]. Stops
@@ -102,34 +140,52 @@ def backtest(
             raise ConfigError(f"--path {path!r} is not fast, event or auto", "pick one of those")
         max_volume = _decimal(max_volume_pct, "--max-volume-pct")
         config = BacktestConfig.build(
-            capital=_decimal(capital, "--capital"), stake=_decimal(stake, "--stake"),
+            capital=_decimal(capital, "--capital"),
+            stake=_decimal(stake, "--stake"),
             fee_bps=_decimal(fee_bps, "--fee-bps"),
             maker_fee_bps=_decimal(maker_fee_bps, "--maker-fee-bps"),
-            slippage_bps=_decimal(slippage_bps, "--slippage-bps"), slippage_model=slippage_model,
+            slippage_bps=_decimal(slippage_bps, "--slippage-bps"),
+            slippage_model=slippage_model,
             spread_bps=_decimal(spread_bps, "--spread-bps"),
             max_volume_participation=None if max_volume is None else max_volume / 100,
             stop_loss_pct=_decimal(stop_loss_pct, "--stop-loss-pct"),
             take_profit_pct=_decimal(take_profit_pct, "--take-profit-pct"),
-        )  # fmt: skip
+        )
         settings = load_settings()
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
         target = output or settings.data_dir / "backtests" / f"{stamp}-{strategy}"
         request = BacktestRequest(
-            strategy=strategy, symbol=symbol, timeframe=timeframe, config=config, output=target,
-            exchange=exchange, params=parse_params(param or []), data_file=data,
+            strategy=strategy,
+            symbol=symbol,
+            timeframe=timeframe,
+            config=config,
+            output=target,
+            exchange=exchange,
+            params=parse_params(param or []),
+            data_file=data,
             start_ms=None if start is None else parse_time(start, "--from"),
             end_ms=None if end is None else parse_time(end, "--to"),
             path=path,  # type: ignore[arg-type]
-        )  # fmt: skip
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
+        )
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
             task = bar.add_task("backtest", total=None)
 
             def started(total: int, chosen: str) -> None:
                 bar.update(task, total=total, description=f"backtest ({chosen} path)")
 
-            outcome = run_backtest_job(request, settings.candles_dir, started,
-                                       lambda done: bar.update(task, completed=done))  # fmt: skip
+            outcome = run_backtest_job(
+                request,
+                settings.candles_dir,
+                started,
+                lambda done: bar.update(task, completed=done),
+            )
     _print_summary(outcome, request)
 
 
@@ -146,26 +202,37 @@ def _print_summary(outcome: BacktestOutcome, req: BacktestRequest) -> None:
     console = Console()
     for warning in outcome.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
-    table = Table(title=f"{req.strategy} {req.symbol} {req.timeframe} - {outcome.candles:,} candles, "
-                        f"{outcome.result.path} path", show_header=False)  # fmt: skip
+    table = Table(
+        title=f"{req.strategy} {req.symbol} {req.timeframe} - {outcome.candles:,} candles, "
+        f"{outcome.result.path} path",
+        show_header=False,
+    )
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
     rows = [
-        ("Total return", _fmt(m.total_return_pct, " %")), ("CAGR", _fmt(m.cagr_pct, " %")),
-        ("Sharpe", _fmt(m.sharpe)), ("Sortino", _fmt(m.sortino)), ("Calmar", _fmt(m.calmar)),
+        ("Total return", _fmt(m.total_return_pct, " %")),
+        ("CAGR", _fmt(m.cagr_pct, " %")),
+        ("Sharpe", _fmt(m.sharpe)),
+        ("Sortino", _fmt(m.sortino)),
+        ("Calmar", _fmt(m.calmar)),
         ("Max drawdown", _fmt(m.max_drawdown_pct, " %")),
         ("Max drawdown duration", _duration(m.max_drawdown_duration_ms)),
-        ("Trades", _fmt(m.number_of_trades)), ("Win rate", _fmt(m.win_rate_pct, " %")),
-        ("Profit factor", _fmt(m.profit_factor)), ("Expectancy", _fmt(m.expectancy)),
-        ("Exposure", _fmt(m.exposure_pct, " %")), ("Fees paid", _fmt(m.fees_paid)),
+        ("Trades", _fmt(m.number_of_trades)),
+        ("Win rate", _fmt(m.win_rate_pct, " %")),
+        ("Profit factor", _fmt(m.profit_factor)),
+        ("Expectancy", _fmt(m.expectancy)),
+        ("Exposure", _fmt(m.exposure_pct, " %")),
+        ("Fees paid", _fmt(m.fees_paid)),
         ("Average holding", _duration(m.avg_holding_ms)),
-        ("Final equity", _fmt(m.final_equity)), ("Denied orders", _fmt(outcome.result.denials)),
-    ]  # fmt: skip
+        ("Final equity", _fmt(m.final_equity)),
+        ("Denied orders", _fmt(outcome.result.denials)),
+    ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
-    console.print(f"Results written to [bold]{req.output}[/] "
-                  f"({', '.join(p.name for p in outcome.files)})")  # fmt: skip
+    console.print(
+        f"Results written to [bold]{req.output}[/] ({', '.join(p.name for p in outcome.files)})"
+    )
 
 
 def _duration(ms: float | int | None) -> str:

@@ -167,10 +167,16 @@ def _series_table(series: list[StoredSeries]) -> Table:
         table.add_column(title, justify="right" if numeric else "left", no_wrap=True)
     for s in series:
         table.add_row(
-            s.exchange, s.symbol, s.timeframe.text, f"{s.rows:,}", _minute(s.first_ms),
-            _minute(s.last_ms), f"{s.gap_count:,}", f"{s.missing_bars:,}",
+            s.exchange,
+            s.symbol,
+            s.timeframe.text,
+            f"{s.rows:,}",
+            _minute(s.first_ms),
+            _minute(s.last_ms),
+            f"{s.gap_count:,}",
+            f"{s.missing_bars:,}",
             f"{s.file_bytes / 1e6:.1f}",
-        )  # fmt: skip
+        )
     return table
 
 

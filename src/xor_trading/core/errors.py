@@ -43,7 +43,7 @@ class UnknownSymbolError(DataError):
     """No instrument or no data for the requested symbol."""
 
 
-class InvalidOrderTransition(XorError):
+class InvalidOrderTransition(XorError):  # noqa: N818 - named for the event it reports
     """An order event arrived that its current state does not allow (a bug or a venue anomaly)."""
 
 

@@ -70,6 +70,11 @@ def resample(frame: CandleFrame, timeframe: Timeframe) -> CandleFrame:
 def _empty(timeframe_ms: int) -> CandleFrame:
     no_prices = np.empty(0, dtype=np.float64)
     return CandleFrame(
-        np.empty(0, dtype=np.int64), no_prices, no_prices, no_prices, no_prices, no_prices,
+        np.empty(0, dtype=np.int64),
+        no_prices,
+        no_prices,
+        no_prices,
+        no_prices,
+        no_prices,
         timeframe_ms,
-    )  # fmt: skip
+    )

@@ -77,18 +77,41 @@ _S = OrderStatus
 _TERMINAL = frozenset({_S.DENIED, _S.FILLED, _S.CANCELED, _S.REJECTED, _S.EXPIRED})
 _WORKING = {_S.ACCEPTED, _S.TRIGGERED, _S.PARTIALLY_FILLED}
 # Reconciliation may resolve UNKNOWN to anything the venue can report.
-_FROM_UNKNOWN = {_S.ACCEPTED, _S.TRIGGERED, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED,
-                 _S.REJECTED, _S.EXPIRED, _S.PENDING_CANCEL}
+_FROM_UNKNOWN = {
+    _S.ACCEPTED,
+    _S.TRIGGERED,
+    _S.PARTIALLY_FILLED,
+    _S.FILLED,
+    _S.CANCELED,
+    _S.REJECTED,
+    _S.EXPIRED,
+    _S.PENDING_CANCEL,
+}
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     _S.INITIALIZED: frozenset({_S.SUBMITTED, _S.DENIED}),
     _S.SUBMITTED: frozenset(
-        {_S.ACCEPTED, _S.REJECTED, _S.UNKNOWN, _S.FILLED, _S.PARTIALLY_FILLED, _S.CANCELED,
-         _S.PENDING_CANCEL, _S.EXPIRED}
+        {
+            _S.ACCEPTED,
+            _S.REJECTED,
+            _S.UNKNOWN,
+            _S.FILLED,
+            _S.PARTIALLY_FILLED,
+            _S.CANCELED,
+            _S.PENDING_CANCEL,
+            _S.EXPIRED,
+        }
     ),
     _S.ACCEPTED: frozenset(
-        {_S.TRIGGERED, _S.PARTIALLY_FILLED, _S.FILLED, _S.PENDING_CANCEL, _S.CANCELED,
-         _S.EXPIRED, _S.UNKNOWN}
+        {
+            _S.TRIGGERED,
+            _S.PARTIALLY_FILLED,
+            _S.FILLED,
+            _S.PENDING_CANCEL,
+            _S.CANCELED,
+            _S.EXPIRED,
+            _S.UNKNOWN,
+        }
     ),
     _S.TRIGGERED: frozenset(
         {_S.PARTIALLY_FILLED, _S.FILLED, _S.PENDING_CANCEL, _S.CANCELED, _S.EXPIRED, _S.UNKNOWN}
@@ -108,9 +131,12 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
+MANUAL = StrategyId("manual")
+
+
 @dataclass(slots=True)
 class Order:
-    """An order and what is known of it. Mutated only through :meth:`transition` and :meth:`add_fill`.
+    """An order and what is known of it; mutated only by :meth:`transition` and :meth:`add_fill`.
 
     ``quantity`` is the intent (base asset); ``filled_qty`` never exceeds it.
     ``stop_price`` is set for stop orders, ``limit_price`` for limit and stop-limit orders.
@@ -122,7 +148,7 @@ class Order:
     order_type: OrderType
     quantity: Quantity
     created_ms: int
-    strategy_id: StrategyId = StrategyId("manual")
+    strategy_id: StrategyId = MANUAL
     limit_price: Price | None = None
     stop_price: Price | None = None
     time_in_force: TimeInForce = TimeInForce.GTC
@@ -155,7 +181,7 @@ class Order:
         return self.filled_value / self.filled_qty if self.filled_qty else None
 
     def transition(self, to: OrderStatus, reason: str = "") -> None:
-        """Move to ``to``; raises :class:`InvalidOrderTransition` if the state machine forbids it."""
+        """Move to ``to``; raises :class:`InvalidOrderTransition` if the machine forbids it."""
         if to not in TRANSITIONS[self.status]:
             raise InvalidOrderTransition(
                 f"order {self.order_id}: {self.status.value} -> {to.value} is not allowed",

@@ -47,9 +47,9 @@ class Position:
         realized = ZERO
         if self.quantity == 0 or (self.quantity > 0) == (signed > 0):
             new_qty = self.quantity + signed
-            self.avg_entry = (self.avg_entry * abs(self.quantity) + fill.price * fill.quantity) / abs(
-                new_qty
-            )
+            self.avg_entry = (
+                self.avg_entry * abs(self.quantity) + fill.price * fill.quantity
+            ) / abs(new_qty)
             if self.quantity == 0:
                 self.opened_ms = fill.ts_ms
             self.quantity = new_qty

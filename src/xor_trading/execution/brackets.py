@@ -34,9 +34,17 @@ def bracket_prices(
     long = entry_side is OrderSide.BUY
     stop = target = None
     if bracket.stop_loss_pct is not None:
-        factor = 1 - bracket.stop_loss_pct / _HUNDRED if long else 1 + bracket.stop_loss_pct / _HUNDRED
+        factor = (
+            1 - bracket.stop_loss_pct / _HUNDRED if long else 1 + bracket.stop_loss_pct / _HUNDRED
+        )
         stop = instrument.round_price(entry_price * factor, Rounding.DOWN if long else Rounding.UP)
     if bracket.take_profit_pct is not None:
-        factor = 1 + bracket.take_profit_pct / _HUNDRED if long else 1 - bracket.take_profit_pct / _HUNDRED
-        target = instrument.round_price(entry_price * factor, Rounding.UP if long else Rounding.DOWN)
+        factor = (
+            1 + bracket.take_profit_pct / _HUNDRED
+            if long
+            else 1 - bracket.take_profit_pct / _HUNDRED
+        )
+        target = instrument.round_price(
+            entry_price * factor, Rounding.UP if long else Rounding.DOWN
+        )
     return BracketPrices(stop, target)

@@ -15,7 +15,7 @@ from xor_trading.bus.endpoints import EXECUTION
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import Clock
 from xor_trading.core.errors import RejectedError, UnknownOutcomeError
-from xor_trading.core.ids import IdGenerator, OrderId, StrategyId, Symbol
+from xor_trading.core.ids import IdGenerator, OrderId, Symbol
 from xor_trading.domain.commands import Bracket, CancelOrder, SubmitOrder
 from xor_trading.domain.events import OrderFilled, OrderStatusChanged
 from xor_trading.domain.instruments import Instrument
@@ -79,12 +79,19 @@ class ExecutionEngine:
             # Exiting on purpose: the position's protective orders must not fire as well.
             self.cancel_protective(cmd.symbol)
         order = Order(
-            order_id=cmd.order_id, symbol=cmd.symbol, side=cmd.side, order_type=cmd.order_type,
-            quantity=Quantity(cmd.quantity), created_ms=cmd.ts_ms, strategy_id=cmd.strategy_id,
+            order_id=cmd.order_id,
+            symbol=cmd.symbol,
+            side=cmd.side,
+            order_type=cmd.order_type,
+            quantity=Quantity(cmd.quantity),
+            created_ms=cmd.ts_ms,
+            strategy_id=cmd.strategy_id,
             limit_price=None if cmd.limit_price is None else Price(cmd.limit_price),
             stop_price=None if cmd.stop_price is None else Price(cmd.stop_price),
-            time_in_force=cmd.time_in_force, reduce_only=cmd.reduce_only, tag=cmd.tag,
-        )  # fmt: skip
+            time_in_force=cmd.time_in_force,
+            reduce_only=cmd.reduce_only,
+            tag=cmd.tag,
+        )
         if cmd.bracket is not None:
             self._brackets[order.order_id] = cmd.bracket
         self._send(order, lambda: self._venue.submit_order(order))
@@ -189,11 +196,27 @@ class ExecutionEngine:
         qty = Quantity(entry.filled_qty)
         legs = []
         if prices.stop_loss is not None:
-            legs.append(self._exit_order(entry, exit_side, qty, OrderType.STOP_MARKET, STOP_LOSS_TAG,
-                                         stop=prices.stop_loss))  # fmt: skip
+            legs.append(
+                self._exit_order(
+                    entry,
+                    exit_side,
+                    qty,
+                    OrderType.STOP_MARKET,
+                    STOP_LOSS_TAG,
+                    stop=prices.stop_loss,
+                )
+            )
         if prices.take_profit is not None:
-            legs.append(self._exit_order(entry, exit_side, qty, OrderType.LIMIT, TAKE_PROFIT_TAG,
-                                         limit=prices.take_profit))  # fmt: skip
+            legs.append(
+                self._exit_order(
+                    entry,
+                    exit_side,
+                    qty,
+                    OrderType.LIMIT,
+                    TAKE_PROFIT_TAG,
+                    limit=prices.take_profit,
+                )
+            )
         self._protective[entry.symbol] = [o.order_id for o in legs]
         if len(legs) == 2:
             first, second = legs
@@ -202,14 +225,28 @@ class ExecutionEngine:
             self._send(legs[0], lambda: self._venue.submit_order(legs[0]))
 
     def _exit_order(
-        self, entry: Order, side: OrderSide, qty: Quantity, kind: OrderType, tag: str,
-        stop: Price | None = None, limit: Price | None = None,
-    ) -> Order:  # fmt: skip
+        self,
+        entry: Order,
+        side: OrderSide,
+        qty: Quantity,
+        kind: OrderType,
+        tag: str,
+        stop: Price | None = None,
+        limit: Price | None = None,
+    ) -> Order:
         return Order(
-            order_id=OrderId(self._ids.next()), symbol=entry.symbol, side=side, order_type=kind,
-            quantity=qty, created_ms=self._clock.now_ms(), strategy_id=entry.strategy_id,
-            limit_price=limit, stop_price=stop, reduce_only=True, tag=tag,
-        )  # fmt: skip
+            order_id=OrderId(self._ids.next()),
+            symbol=entry.symbol,
+            side=side,
+            order_type=kind,
+            quantity=qty,
+            created_ms=self._clock.now_ms(),
+            strategy_id=entry.strategy_id,
+            limit_price=limit,
+            stop_price=stop,
+            reduce_only=True,
+            tag=tag,
+        )
 
     def _forget_protective(self, order: Order) -> None:
         ids = self._protective.get(order.symbol)
@@ -223,9 +260,15 @@ class ExecutionEngine:
 
     def _publish_status(self, order: Order) -> None:
         self._bus.publish(
-            OrderStatusChanged(order.order_id, order.strategy_id, order.symbol, order.status,
-                               self._clock.now_ms(), order.reason)
-        )  # fmt: skip
+            OrderStatusChanged(
+                order.order_id,
+                order.strategy_id,
+                order.symbol,
+                order.status,
+                self._clock.now_ms(),
+                order.reason,
+            )
+        )
 
 
 def signed(side: OrderSide, qty: Decimal) -> Decimal:

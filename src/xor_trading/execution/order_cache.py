@@ -26,6 +26,7 @@ class OrderCache:
 
     def open_orders(self, symbol: Symbol | None = None) -> list[Order]:
         return [
-            o for o in self._orders.values()
+            o
+            for o in self._orders.values()
             if o.status.is_open and (symbol is None or o.symbol == symbol)
-        ]  # fmt: skip
+        ]

@@ -44,7 +44,7 @@ class ExchangePort(Protocol):
         """Send a new order (its id doubles as the client order id)."""
 
     def submit_oco(self, first: Order, second: Order) -> None:
-        """Send two orders linked one-cancels-the-other (a fill or trigger of one cancels the other)."""
+        """Two orders, one-cancels-the-other: a fill or trigger of one cancels the other."""
 
     def cancel_order(self, order_id: OrderId) -> None:
         """Ask the venue to cancel; the outcome arrives as a report."""

@@ -16,7 +16,7 @@ from numba import njit
 from xor_trading.timeseries.candle_frame import FloatArray
 
 
-@njit(cache=True)  # type: ignore[misc]
+@njit(cache=True)
 def _sma_kernel(values: FloatArray, period: int) -> FloatArray:  # pragma: no cover - compiled
     n = values.shape[0]
     out = np.full(n, np.nan)
@@ -25,12 +25,10 @@ def _sma_kernel(values: FloatArray, period: int) -> FloatArray:  # pragma: no co
     total = 0.0
     for i in range(period - 1):
         total += values[i]
-    trailing = 0
     for i in range(period - 1, n):
         total += values[i]
         out[i] = total / period
-        total -= values[trailing]
-        trailing += 1
+        total -= values[i - period + 1]  # the oldest value leaves the window
     return out
 
 

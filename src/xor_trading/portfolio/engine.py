@@ -49,7 +49,9 @@ class PortfolioEngine:
 
     def cash(self) -> Decimal:
         """Settlement currency not tied in open positions: ``balance - sum(cost basis)``."""
-        return self.account.balance - sum((p.cost_basis for p in self.positions.values()), Decimal(0))
+        return self.account.balance - sum(
+            (p.cost_basis for p in self.positions.values()), Decimal(0)
+        )
 
     def _on_fill(self, event: OrderFilled) -> None:
         fill = event.fill
@@ -58,6 +60,7 @@ class PortfolioEngine:
         self.account.charge_fee(fill.fee, fill.ts_ms, fill.trade_id)
         self.account.book_realized_pnl(realized, fill.ts_ms, fill.trade_id)
         self._bus.publish(
-            PositionChanged(fill.symbol, event.strategy_id, pos.quantity, pos.avg_entry, realized,
-                            fill.ts_ms)
-        )  # fmt: skip
+            PositionChanged(
+                fill.symbol, event.strategy_id, pos.quantity, pos.avg_entry, realized, fill.ts_ms
+            )
+        )

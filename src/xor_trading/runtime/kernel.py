@@ -48,11 +48,15 @@ class TradingKernel:
     ) -> StrategyRunner:
         strategy_id = StrategyId(f"{strategy_cls.name}-{len(self.runners) + 1}")
         context = StrategyContext(
-            strategy_id=strategy_id, symbol=instrument.symbol, instrument=instrument,
-            clock=self.clock, positions=self.portfolio,
+            strategy_id=strategy_id,
+            symbol=instrument.symbol,
+            instrument=instrument,
+            clock=self.clock,
+            positions=self.portfolio,
             send=lambda command: self.bus.send(RISK, command),
-            order_ids=self._order_ids, settings=settings,
-        )  # fmt: skip
+            order_ids=self._order_ids,
+            settings=settings,
+        )
         runner = StrategyRunner(self.bus, strategy_cls(config, context))
         self.runners.append(runner)
         return runner

@@ -43,7 +43,9 @@ class Settings(BaseSettings):
         default_factory=_default_data_dir,
         description="Where candles, results and state live (XOR_DATA_DIR).",
     )
-    default_exchange: str = Field(default="binance", description="Exchange used when none is named.")
+    default_exchange: str = Field(
+        default="binance", description="Exchange used when none is named."
+    )
 
     @property
     def candles_dir(self) -> Path:

@@ -40,13 +40,13 @@ class StrategyRunner:
             return
         try:
             self.strategy.on_candle(event.candle)
-        except Exception as exc:  # noqa: BLE001 - user code: contain everything
+        except Exception as exc:
             self._fail(exc, event.candle.close_ms)
 
     def _guard(self, call: Any, ts_ms: int) -> None:
         try:
             call()
-        except Exception as exc:  # noqa: BLE001 - user code: contain everything
+        except Exception as exc:
             self._fail(exc, ts_ms)
 
     def _fail(self, exc: Exception, ts_ms: int) -> None:
@@ -56,4 +56,6 @@ class StrategyRunner:
             "fix the strategy code; the strategy was stopped and no further orders were sent",
         )
         self.failure.__cause__ = exc
-        self._bus.publish(StrategyStopped(self.strategy.ctx.strategy_id, self.failure.message, ts_ms))
+        self._bus.publish(
+            StrategyStopped(self.strategy.ctx.strategy_id, self.failure.message, ts_ms)
+        )

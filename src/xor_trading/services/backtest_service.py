@@ -85,13 +85,14 @@ def _load_frame(req: BacktestRequest, tf: Timeframe, candles_root: Path) -> Cand
         if frame.timeframe_ms != tf.ms:
             raise DataError(
                 f"{req.data_file} holds candles of {frame.timeframe_ms // 1000}s, not {tf}",
-                f"pass --timeframe to match the file, or resample it with `xor data import`",
+                "pass --timeframe to match the file, or resample it with `xor data import`",
             )
         frame = frame.between(req.start_ms, req.end_ms)
     else:
         store = ParquetCandleStore(candles_root)
-        frame = store.read(req.exchange, req.symbol, tf, start_ms=req.start_ms,
-                           end_ms=req.end_ms).frame  # fmt: skip
+        frame = store.read(
+            req.exchange, req.symbol, tf, start_ms=req.start_ms, end_ms=req.end_ms
+        ).frame
     if frame.is_empty:
         window = f"{iso_utc(req.start_ms) if req.start_ms else 'start'} to " + (
             iso_utc(req.end_ms) if req.end_ms else "end"
@@ -119,22 +120,30 @@ def run_backtest_job(
     warnings = []
     off = off_grid_count(frame.close, instrument.tick_size)
     if off:
-        warnings.append(f"{off} closes are finer than the tick size {instrument.tick_size}; "
-                        "prices were rounded to the nearest tick")  # fmt: skip
+        warnings.append(
+            f"{off} closes are finer than the tick size {instrument.tick_size}; "
+            "prices were rounded to the nearest tick"
+        )
     path = choose_path(strategy_cls, req.config, instrument) if req.path == "auto" else req.path
     if progress_start is not None:
         progress_start(len(frame), path)
     result = run_backtest(frame, instrument, req.strategy, req.params, req.config, path, progress)
     metrics = compute_metrics(result.trades, result.curve, req.config.capital, tf.ms)
     run_info = {
-        "strategy": req.strategy, "params": dict(req.params), "exchange": req.exchange,
-        "symbol": instrument.symbol, "timeframe": tf.text, "path": result.path,
-        "candles": len(frame), "from": iso_utc(int(frame.ts_ms[0])),
-        "to": iso_utc(int(frame.ts_ms[-1]) + tf.ms), "denied_orders": result.denials,
+        "strategy": req.strategy,
+        "params": dict(req.params),
+        "exchange": req.exchange,
+        "symbol": instrument.symbol,
+        "timeframe": tf.text,
+        "path": result.path,
+        "candles": len(frame),
+        "from": iso_utc(int(frame.ts_ms[0])),
+        "to": iso_utc(int(frame.ts_ms[-1]) + tf.ms),
+        "denied_orders": result.denials,
         "final_balance": f"{result.final_balance:f}",
         "fill_convention": "signals on a closed candle fill at the next candle's open",
         "config": req.config.model_dump(mode="json"),
-    }  # fmt: skip
+    }
     title = f"{req.strategy} on {instrument.symbol} {tf.text} ({result.path} path)"
     files = write_results(req.output, result, metrics, run_info, title, warnings)
     return BacktestOutcome(result, metrics, files, len(frame), warnings)

@@ -89,11 +89,19 @@ class Strategy(ABC, Generic[ConfigT]):
         order_id = OrderId(ctx.order_ids.next())
         ctx.send(
             SubmitOrder(
-                order_id=order_id, strategy_id=ctx.strategy_id, symbol=ctx.symbol, side=side,
-                order_type=order_type, quantity=quantity, ts_ms=ctx.clock.now_ms(),
-                limit_price=limit_price, stop_price=stop_price, reduce_only=reduce_only,
+                order_id=order_id,
+                strategy_id=ctx.strategy_id,
+                symbol=ctx.symbol,
+                side=side,
+                order_type=order_type,
+                quantity=quantity,
+                ts_ms=ctx.clock.now_ms(),
+                limit_price=limit_price,
+                stop_price=stop_price,
+                reduce_only=reduce_only,
                 bracket=ctx.settings.bracket if bracket else None,
-                reference_price=reference_price, tag=tag,
+                reference_price=reference_price,
+                tag=tag,
             )
-        )  # fmt: skip
+        )
         return order_id

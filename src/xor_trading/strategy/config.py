@@ -20,7 +20,7 @@ class StrategyConfig(BaseModel):
 
     @classmethod
     def parse_params(cls, params: dict[str, Any], strategy: str) -> StrategyConfig:
-        """Validate ``params`` (strings from a CLI are coerced); raises ConfigError naming the key."""
+        """Validate ``params`` (CLI strings are coerced); raises ConfigError naming the key."""
         try:
             return cls.model_validate(params)
         except ValidationError as exc:

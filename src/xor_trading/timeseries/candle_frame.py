@@ -47,10 +47,14 @@ class CandleFrame:
 
     def slice(self, start: int, stop: int) -> CandleFrame:
         return CandleFrame(
-            self.ts_ms[start:stop], self.open[start:stop], self.high[start:stop],
-            self.low[start:stop], self.close[start:stop], self.volume[start:stop],
+            self.ts_ms[start:stop],
+            self.open[start:stop],
+            self.high[start:stop],
+            self.low[start:stop],
+            self.close[start:stop],
+            self.volume[start:stop],
             self.timeframe_ms,
-        )  # fmt: skip
+        )
 
     def between(self, start_ms: int | None, end_ms: int | None) -> CandleFrame:
         """Candles with ``start_ms <= ts_ms < end_ms`` (either bound optional)."""
@@ -60,16 +64,26 @@ class CandleFrame:
 
     def candle(self, i: int) -> Candle:
         return Candle(
-            int(self.ts_ms[i]), float(self.open[i]), float(self.high[i]), float(self.low[i]),
-            float(self.close[i]), float(self.volume[i]), self.timeframe_ms,
-        )  # fmt: skip
+            int(self.ts_ms[i]),
+            float(self.open[i]),
+            float(self.high[i]),
+            float(self.low[i]),
+            float(self.close[i]),
+            float(self.volume[i]),
+            self.timeframe_ms,
+        )
 
     def iter_candles(self) -> Iterator[Candle]:
         """Candles one by one, built lazily (a 1M-candle frame never exists as objects)."""
         tf = self.timeframe_ms
         cols = zip(
-            self.ts_ms.tolist(), self.open.tolist(), self.high.tolist(), self.low.tolist(),
-            self.close.tolist(), self.volume.tolist(), strict=True,
-        )  # fmt: skip
+            self.ts_ms.tolist(),
+            self.open.tolist(),
+            self.high.tolist(),
+            self.low.tolist(),
+            self.close.tolist(),
+            self.volume.tolist(),
+            strict=True,
+        )
         for ts, o, h, lo, c, v in cols:
             yield Candle(ts, o, h, lo, c, v, tf)

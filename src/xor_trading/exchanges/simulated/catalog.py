@@ -19,9 +19,11 @@ from xor_trading.domain.instruments import Instrument
 @cache
 def _catalog(exchange: str) -> dict[str, Instrument]:
     try:
-        text = resources.files("xor_trading.exchanges.simulated.markets").joinpath(
-            f"{exchange}.json"
-        ).read_text(encoding="utf-8")
+        text = (
+            resources.files("xor_trading.exchanges.simulated.markets")
+            .joinpath(f"{exchange}.json")
+            .read_text(encoding="utf-8")
+        )
     except FileNotFoundError:
         raise UnknownSymbolError(
             f"no market catalog for exchange {exchange!r}",

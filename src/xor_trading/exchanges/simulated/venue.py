@@ -149,9 +149,11 @@ class SimulatedVenue:
     def _match_candle(self, book: _Book, candle: Candle) -> None:
         tf = book.tick_f
         path = candle_path(
-            tick_of(candle.open, tf), tick_of(candle.high, tf),
-            tick_of(candle.low, tf), tick_of(candle.close, tf),
-        )  # fmt: skip
+            tick_of(candle.open, tf),
+            tick_of(candle.high, tf),
+            tick_of(candle.low, tf),
+            tick_of(candle.close, tf),
+        )
         self._candle = candle
         cap = self._config.max_volume_participation
         self._volume_left = None if cap is None else cap * Decimal(str(candle.volume))
@@ -211,7 +213,7 @@ class SimulatedVenue:
 
     @staticmethod
     def _acts_as_market(w: _WorkingOrder) -> bool:
-        """Market orders, and stop-market orders once triggered (a remainder after a partial fill)."""
+        """Market orders, and triggered stop-market orders (a remainder after a partial fill)."""
         return w.order_type is OrderType.MARKET or (
             w.order_type is OrderType.STOP_MARKET and w.triggered
         )
@@ -251,7 +253,9 @@ class SimulatedVenue:
             self._remove(book, w.oco_with, "other leg of the OCO executed")
         w.oco_with = None
 
-    def _fill(self, book: _Book, w: _WorkingOrder, price_t: int, is_maker: bool, ts_ms: int) -> None:
+    def _fill(
+        self, book: _Book, w: _WorkingOrder, price_t: int, is_maker: bool, ts_ms: int
+    ) -> None:
         inst = book.instrument
         candle = self._candle
         assert candle is not None
@@ -289,12 +293,22 @@ class SimulatedVenue:
             del book.orders[w.order_id]
         liquidity = Liquidity.MAKER if is_maker else Liquidity.TAKER
         fill = Fill(
-            TradeId(f"T-{next(self._trade_ids)}"), w.order_id, inst.symbol, w.side,
-            fill_price, qty, fee, inst.quote, liquidity, ts_ms,
-        )  # fmt: skip
+            TradeId(f"T-{next(self._trade_ids)}"),
+            w.order_id,
+            inst.symbol,
+            w.side,
+            fill_price,
+            qty,
+            fee,
+            inst.quote,
+            liquidity,
+            ts_ms,
+        )
         self._emit(OrderFilledReport(fill))
 
-    def _can_pay(self, inst: Instrument, side: OrderSide, qty: Decimal, value: Decimal, fee: Decimal) -> bool:
+    def _can_pay(
+        self, inst: Instrument, side: OrderSide, qty: Decimal, value: Decimal, fee: Decimal
+    ) -> bool:
         if side is OrderSide.BUY:
             return self.balances.get(inst.quote, Decimal(0)) >= value + fee
         return (
@@ -302,7 +316,9 @@ class SimulatedVenue:
             and self.balances.get(inst.quote, Decimal(0)) + value >= fee
         )
 
-    def _settle(self, inst: Instrument, side: OrderSide, qty: Decimal, value: Decimal, fee: Decimal) -> None:
+    def _settle(
+        self, inst: Instrument, side: OrderSide, qty: Decimal, value: Decimal, fee: Decimal
+    ) -> None:
         b = self.balances
         zero = Decimal(0)
         if side is OrderSide.BUY:
@@ -324,11 +340,15 @@ class SimulatedVenue:
             self._emit(OrderRejectedReport(order.order_id, problem, ts))
             return False
         w = _WorkingOrder(
-            order.order_id, order.side, order.order_type, order.quantity,
+            order.order_id,
+            order.side,
+            order.order_type,
+            order.quantity,
             None if order.limit_price is None else int(order.limit_price / inst.tick_size),
             None if order.stop_price is None else int(order.stop_price / inst.tick_size),
-            next(self._seq), oco_with,
-        )  # fmt: skip
+            next(self._seq),
+            oco_with,
+        )
         book.orders[order.order_id] = w
         self._order_symbol[order.order_id] = inst.symbol
         self._emit(OrderAcceptedReport(order.order_id, VenueOrderId(f"V-{w.sequence}"), ts))
@@ -339,7 +359,7 @@ class SimulatedVenue:
         inst = book.instrument
         for label, p in (("limit", order.limit_price), ("stop", order.stop_price)):
             if p is not None and (p <= 0 or p % inst.tick_size != 0):
-                return f"{label} price {p} is not a positive multiple of the tick size {inst.tick_size}"
+                return f"{label} price {p} is not a positive multiple of the tick {inst.tick_size}"
         reference = order.limit_price or order.stop_price or book.last_close
         if reference is None:
             return "no price yet for this market: a market order needs a last price"
