@@ -64,13 +64,22 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
     t_fee_e = np.empty(cap, np.int64)
     t_fee_x = np.empty(cap, np.int64)
     t_reason = np.empty(cap, np.int64)
+    t_entry_oid = np.zeros(cap, np.int64)  # numbers of the strategy's orders (O-<n>); 0: none
+    t_exit_oid = np.zeros(cap, np.int64)
+    r_bar = np.empty(cap, np.int64)  # entries the venue rejected (not enough cash)
+    r_lots = np.empty(cap, np.int64)
+    r_oid = np.empty(cap, np.int64)
+    nr = 0
+    oid = 0  # the strategy's order counter: denied orders consume a number too
+    entry_oid = 0
+    pending_entry_oid = 0
+    pending_exit_oid = 0
     f_bar = np.empty(2 * cap, np.int64)
     f_cash = np.empty(2 * cap, np.int64)
     f_lots = np.empty(2 * cap, np.int64)
     nt = 0
     nf = 0
     denied = 0
-    rejected = 0
 
     lots = 0  # open position
     entry_t = 0
@@ -98,6 +107,7 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
                 entry_t = price
                 fee_e = fee
                 entry_bar = i
+                entry_oid = pending_entry_oid
                 filled_here = True
                 f_bar[nf] = i
                 f_cash[nf] = cash_u
@@ -106,17 +116,20 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
                 # Place the bracket (stop first, as the OCO's first leg), if the venue takes it.
                 sl_t = -1
                 tp_t = -1
-                if has_sl:
-                    s = (entry_t * (100 * sl_d - sl_n)) // (100 * sl_d)
-                    if s > 0 and lots * s * k_units >= min_notional_u:
-                        sl_t = s
-                if has_tp and (sl_t > 0 or not has_sl):
-                    t = _ceil_div(entry_t * (100 * tp_d + tp_n), 100 * tp_d)
-                    if lots * t * k_units >= min_notional_u:
-                        tp_t = t
+                # Both legs or none: an OCO order list is accepted or rejected whole.
+                s = (entry_t * (100 * sl_d - sl_n)) // (100 * sl_d) if has_sl else 1
+                t = _ceil_div(entry_t * (100 * tp_d + tp_n), 100 * tp_d) if has_tp else 1
+                legs_ok = s > 0 and (not has_sl or lots * s * k_units >= min_notional_u)
+                legs_ok = legs_ok and (not has_tp or lots * t * k_units >= min_notional_u)
+                if legs_ok:
+                    sl_t = s if has_sl else -1
+                    tp_t = t if has_tp else -1
                 brackets_seen = False
             else:
-                rejected += 1
+                r_bar[nr] = i
+                r_lots[nr] = pending_entry
+                r_oid[nr] = pending_entry_oid
+                nr += 1
             pending_entry = 0
         elif pending_exit:
             price = (o * (slip_d - slip_n)) // slip_d
@@ -131,6 +144,8 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
             t_fee_e[nt] = fee_e
             t_fee_x[nt] = fee
             t_reason[nt] = REASON_SIGNAL
+            t_entry_oid[nt] = entry_oid
+            t_exit_oid[nt] = pending_exit_oid
             nt += 1
             lots = 0
             pending_exit = False
@@ -164,6 +179,7 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
                 t_fee_e[nt] = fee_e
                 t_fee_x[nt] = fee
                 t_reason[nt] = reason
+                t_entry_oid[nt] = entry_oid
                 nt += 1
                 lots = 0
                 sl_t = -1
@@ -219,6 +235,7 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
                     t_fee_e[nt] = fee_e
                     t_fee_x[nt] = fee
                     t_reason[nt] = reason
+                    t_entry_oid[nt] = entry_oid
                     nt += 1
                     lots = 0
                     sl_t = -1
@@ -234,16 +251,20 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
         # --- the close: the strategy's decisions --------------------------------------
         c = c_t[i]
         if lots > 0 and exits[i]:
+            oid += 1
             if min_lots <= lots <= max_lots and lots * c * k_units >= min_notional_u:
                 pending_exit = True
+                pending_exit_oid = oid
                 sl_t = -1  # the exit cancels the position's stop and target first
                 tp_t = -1
             else:
                 denied += 1
         elif lots == 0 and entries[i]:
+            oid += 1
             want = stake_u // (c * k_units)
             if want >= min_lots and want <= max_lots and want * c * k_units >= min_notional_u:
                 pending_entry = want
+                pending_entry_oid = oid
             else:
                 denied += 1
     # --- end of data: working orders are canceled, the position closes at the last close ----
@@ -263,6 +284,9 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
             t_fee_e[nt] = fee_e
             t_fee_x[nt] = fee
             t_reason[nt] = REASON_END_OF_DATA
+            t_entry_oid[nt] = entry_oid
+            t_exit_oid[nt] = pending_exit_oid if pending_exit else 0  # canceled at the end
+            t_exit_oid[nt] = pending_exit_oid if pending_exit else 0  # canceled at the end
             nt += 1
             lots = 0
             f_bar[nf] = n - 1
@@ -283,7 +307,13 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
         f_bar[:nf],
         f_cash[:nf],
         f_lots[:nf],
+        t_entry_oid[:nt],
+        t_exit_oid[:nt],
+        r_bar[:nr],
+        r_lots[:nr],
+        r_oid[:nr],
+        pending_entry,
+        pending_entry_oid,
         denied,
-        rejected,
         open_fee,
     )

@@ -1,8 +1,11 @@
 """The orders implied by the fast path's trades, in the same form as the event path's.
 
 The fast path simulates positions, not order objects; the orders report is rebuilt from its
-trades: per round trip, the market entry, the stop and target legs (filled or canceled) and
-the market exit. Built on first access only (a 1M-candle benchmark never pays for it).
+trades and from the few order facts the compiled loop records (order numbers, entries the
+venue rejected, an entry still waiting when the data ended): per round trip, the market
+entry, the stop and target legs (filled, canceled or rejected) and the market exit. Built on
+first access only (a 1M-candle benchmark never pays for it). The differential test requires
+this list to equal the event path's orders.
 """
 
 from __future__ import annotations
@@ -18,108 +21,100 @@ from xor_trading.backtest.run_result import OrderRecord
 from xor_trading.domain.instruments import Instrument
 from xor_trading.domain.orders import OrderSide
 from xor_trading.execution.brackets import bracket_prices
+from xor_trading.timeseries.candle_frame import IntArray
 
 _OCO_DONE = "other leg of the OCO executed"
 _CANCELED = "canceled by request"
+_ZERO = Decimal(0)
+
+# (created_ms, quantity, order number)
+PendingOrder = tuple[int, Decimal, int]
 
 
 class FastPathOrders(Sequence[OrderRecord]):
     def __init__(
-        self, trades: Sequence[TradeRecord], instrument: Instrument, config: BacktestConfig
+        self,
+        trades: Sequence[TradeRecord],
+        instrument: Instrument,
+        config: BacktestConfig,
+        order_numbers: tuple[IntArray, IntArray],
+        rejected: list[PendingOrder],
+        pending_at_end: PendingOrder | None,
     ) -> None:
         self._trades = trades
         self._inst = instrument
         self._config = config
+        self._entry_no, self._exit_no = order_numbers
+        self._rejected = rejected
+        self._pending_at_end = pending_at_end
 
     @cached_property
     def _orders(self) -> list[OrderRecord]:
-        out: list[OrderRecord] = []
+        symbol = self._inst.symbol
+        episodes: list[tuple[int, int, list[OrderRecord]]] = []  # (time, order no., orders)
+        legs = 0
+        for i, t in enumerate(self._trades):
+            orders, legs = self._round_trip(t, int(self._entry_no[i]), int(self._exit_no[i]), legs)
+            episodes.append((t.entry_time_ms, int(self._entry_no[i]), orders))
+        for created, qty, number in self._rejected:
+            rejected = OrderRecord(f"O-{number}", created, symbol, "buy", "market", qty, None,
+                                   None, "rejected", _ZERO, None, _ZERO, "entry", "")  # fmt: skip
+            episodes.append((created, number, [rejected]))
+        if self._pending_at_end is not None:
+            created, qty, number = self._pending_at_end
+            waiting = OrderRecord(f"O-{number}", created, symbol, "buy", "market", qty, None,
+                                  None, "canceled", _ZERO, None, _ZERO, "entry", _CANCELED)  # fmt: skip
+            episodes.append((created, number, [waiting]))
+        episodes.sort(key=lambda e: (e[0], e[1]))
+        return [o for _, _, orders in episodes for o in orders]
+
+    def _round_trip(self, t: TradeRecord, entry_no: int, exit_no: int,
+                    legs: int) -> tuple[list[OrderRecord], int]:  # fmt: skip
         inst, bracket = self._inst, self._config.bracket
-        n_order = n_leg = 0
-        zero = Decimal(0)
-        for t in self._trades:
-            n_order += 1
-            fee_entry = t.fees - self._exit_fee(t)
-            out.append(
-                OrderRecord(
-                    f"O-{n_order}",
-                    t.entry_time_ms,
-                    t.symbol,
-                    "buy",
-                    "market",
-                    t.quantity,
-                    None,
-                    None,
-                    "filled",
-                    t.quantity,
-                    t.entry_price,
-                    fee_entry,
-                    "entry",
-                    "",
-                )
-            )
-            if bracket is not None:
-                prices = bracket_prices(bracket, OrderSide.BUY, t.entry_price, inst)
-                legs = (
-                    ("stop_market", prices.stop_loss, "stop_loss"),
-                    ("limit", prices.take_profit, "take_profit"),
-                )
-                for kind, price, tag in legs:
-                    if price is None or inst.check_order(t.quantity, price) is not None:
-                        continue
-                    n_leg += 1
-                    filled = t.exit_reason == tag
-                    reason = (
-                        ""
-                        if filled
-                        else (
-                            _CANCELED if t.exit_reason in ("signal", "end_of_data") else _OCO_DONE
-                        )
-                    )
-                    out.append(
-                        OrderRecord(
-                            f"X-{n_leg}",
-                            t.entry_time_ms,
-                            t.symbol,
-                            "sell",
-                            kind,
-                            t.quantity,
-                            price if kind == "limit" else None,
-                            price if kind != "limit" else None,
-                            "filled" if filled else "canceled",
-                            t.quantity if filled else zero,
-                            t.exit_price if filled else None,
-                            self._exit_fee(t) if filled else zero,
-                            tag,
-                            reason,
-                        )
-                    )
-            if t.exit_reason in ("signal", "end_of_data"):
-                n_order += 1
-                order_id = f"O-{n_order}" if t.exit_reason == "signal" else "O-end"
-                out.append(
-                    OrderRecord(
-                        order_id,
-                        t.exit_time_ms,
-                        t.symbol,
-                        "sell",
-                        "market",
-                        t.quantity,
-                        None,
-                        None,
-                        "filled",
-                        t.quantity,
-                        t.exit_price,
-                        self._exit_fee(t),
-                        t.exit_reason,
-                        "",
-                    )
-                )
-        return out
+        exit_fee = self._exit_fee(t)
+        out = [OrderRecord(f"O-{entry_no}", t.entry_time_ms, t.symbol, "buy", "market",
+                           t.quantity, None, None, "filled", t.quantity, t.entry_price,
+                           t.fees - exit_fee, "entry", "")]  # fmt: skip
+        if bracket is not None:
+            prices = bracket_prices(bracket, OrderSide.BUY, t.entry_price, inst)
+            specs = [(kind, price, tag) for kind, price, tag in (
+                ("stop_market", prices.stop_loss, "stop_loss"),
+                ("limit", prices.take_profit, "take_profit")) if price is not None]  # fmt: skip
+            # An OCO order list is accepted or rejected whole.
+            accepted = all(p > 0 and inst.check_order(t.quantity, p) is None for _, p, _ in specs)
+            for kind, price, tag in specs:
+                legs += 1
+                filled = t.exit_reason == tag
+                if not accepted:
+                    status, reason = "rejected", ""
+                elif filled:
+                    status, reason = "filled", ""
+                elif t.exit_reason in ("signal", "end_of_data"):
+                    status, reason = "canceled", _CANCELED
+                else:
+                    status, reason = "canceled", _OCO_DONE
+                out.append(OrderRecord(
+                    f"X-{legs}", t.entry_time_ms, t.symbol, "sell", kind, t.quantity,
+                    price if kind == "limit" else None, price if kind != "limit" else None,
+                    status, t.quantity if filled else _ZERO, t.exit_price if filled else None,
+                    exit_fee if filled else _ZERO, tag, reason,
+                ))  # fmt: skip
+        if t.exit_reason == "signal":
+            out.append(OrderRecord(f"O-{exit_no}", t.exit_time_ms, t.symbol, "sell", "market",
+                                   t.quantity, None, None, "filled", t.quantity, t.exit_price,
+                                   exit_fee, "signal", ""))  # fmt: skip
+        elif t.exit_reason == "end_of_data":
+            if exit_no:  # an exit signal on the last candle never met a price
+                out.append(OrderRecord(f"O-{exit_no}", t.exit_time_ms, t.symbol, "sell", "market",
+                                       t.quantity, None, None, "canceled", _ZERO, None, _ZERO,
+                                       "signal", _CANCELED))  # fmt: skip
+            out.append(OrderRecord("O-end", t.exit_time_ms, t.symbol, "sell", "market",
+                                   t.quantity, None, None, "filled", t.quantity, t.exit_price,
+                                   exit_fee, "end_of_data", ""))  # fmt: skip
+        return out, legs
 
     def _exit_fee(self, t: TradeRecord) -> Decimal:
-        maker = t.exit_reason == "take_profit"
-        bps = self._config.maker_bps if maker else self._config.fee_bps
+        bps = self._config.maker_bps if t.exit_reason == "take_profit" else self._config.fee_bps
         return self._inst.round_fee(t.exit_price * t.quantity * bps / Decimal(10_000))
 
     def __len__(self) -> int:

@@ -227,8 +227,14 @@ def run_fast_path(
         f_bar,
         f_cash,
         f_lots,
+        entry_oid,
+        exit_oid,
+        r_bar,
+        r_lots,
+        r_oid,
+        end_lots,
+        end_oid,
         denied,
-        _rejected,
         open_fee,
     ) = out
     cols = {
@@ -250,7 +256,23 @@ def run_fast_path(
     # The ledger balance: deposits + realised PnL - fees (an unclosed position counts at cost).
     pnl_u = int(((exit_t - entry_t) * lots * units.k - fee_e - fee_x).sum()) - int(open_fee)
     trades = TradeTable(cols, frame, instrument, units)
-    orders = FastPathOrders(trades, instrument, config)
+    orders = FastPathOrders(
+        trades,
+        instrument,
+        config,
+        order_numbers=(entry_oid, exit_oid),
+        rejected=[
+            (int(frame.ts_ms[b]), int(n) * instrument.lot_size, int(o))
+            for b, n, o in zip(r_bar.tolist(), r_lots.tolist(), r_oid.tolist(), strict=True)
+        ],
+        pending_at_end=None
+        if end_lots == 0
+        else (
+            int(frame.ts_ms[-1]) + frame.timeframe_ms,
+            int(end_lots) * instrument.lot_size,
+            int(end_oid),
+        ),
+    )
     return BacktestResult(
         trades=trades,
         curve=curve,

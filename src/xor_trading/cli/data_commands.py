@@ -99,7 +99,8 @@ def list_command() -> None:
     if not series:
         console.print(
             f"No candles in {escape(str(store.root))}. "
-            "Run [bold]xor data seed[/bold] or [bold]xor data import FILE[/bold]."
+            "Run [bold]xor data seed[/bold] or [bold]xor data import FILE[/bold].",
+            soft_wrap=True,
         )
         return
     console.print(_series_table(series))
@@ -121,10 +122,12 @@ def seed_command() -> None:
     seeded = seed_samples(store)
     console = Console()
     if seeded:
-        console.print(f"Seeded {len(seeded)} sample series into {escape(str(store.root))}:")
+        console.print(
+            f"Seeded {len(seeded)} sample series into {escape(str(store.root))}:", soft_wrap=True
+        )
         console.print(_series_table(seeded))
     else:
-        console.print(f"All samples are already in {escape(str(store.root))}.")
+        console.print(f"All samples are already in {escape(str(store.root))}.", soft_wrap=True)
 
 
 @data_app.command("gaps")
@@ -147,7 +150,9 @@ def gaps_command(
     settings = load_settings()
     store = _store(settings)
     loaded = store.read(exchange or settings.default_exchange, symbol, timeframe)
-    Console().print(*_gaps_report(loaded))
+    console = Console()
+    for part in _gaps_report(loaded):
+        console.print(part, soft_wrap=isinstance(part, str))
 
 
 def _store(settings: Settings) -> ParquetCandleStore:
@@ -198,11 +203,13 @@ def _print_import(imported: ImportedFile, stored: StoredSeries) -> None:
         f"{_minute(int(frame.ts_ms[-1]))} UTC) into {stored.exchange} {stored.symbol} "
         f"{stored.timeframe}" + (f"; {', '.join(notes)}" if notes else "") + ".",
         markup=False,
+        soft_wrap=True,
     )
     console.print(
         f"Stored: {stored.rows:,} candles, {_minute(stored.first_ms)} -> "
         f"{_minute(stored.last_ms)} UTC, {stored.gap_count} gaps, in {stored.path}",
         markup=False,
+        soft_wrap=True,
     )
 
 

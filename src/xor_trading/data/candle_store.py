@@ -157,9 +157,10 @@ class ParquetCandleStore:
                 raise self._not_stored(ex, sym, tf)
             path = self.path_for(ex, sym, resampled_from)
             source = read_candle_parquet(path, resampled_from.ms)
-            # Read whole target candles around the range, then cut to the range exactly.
-            lo = None if start_ms is None else floor_to_grid(start_ms, tf.ms)
-            hi = None if end_ms is None else floor_to_grid(end_ms - 1, tf.ms) + tf.ms
+            # Resample one target candle more on each side than the range needs, so the
+            # candles at its edges follow the interior rules (see resample), then cut.
+            lo = None if start_ms is None else floor_to_grid(start_ms, tf.ms) - tf.ms
+            hi = None if end_ms is None else floor_to_grid(end_ms - 1, tf.ms) + 2 * tf.ms
             frame = resample(source.between(lo, hi), tf).between(start_ms, end_ms)
         frame, gaps = apply_gap_policy(frame, gap_policy, source=f"{ex} {sym} {tf}")
         return LoadedCandles(ex, sym, tf, frame, tuple(gaps), resampled_from, path)

@@ -13,8 +13,11 @@ Edge rules, stated once:
   1h ends with the 09:00 candle.
 * **Interior holes:** a target candle with missing source candles inside the data is
   kept, built from the candles that exist, as exchanges do after an outage.
-* **Leading bucket:** the first target candle is kept even if the data starts inside
-  it, as an exchange does for the first candle after a listing.
+* **Leading bucket:** the first target candle is dropped too unless its first source
+  candle (open time ``bucket_start``) is present. Data that starts inside a bucket has
+  usually been cut by a download range, and a candle built from part of it would have
+  the wrong open; losing one candle is the lesser harm. (After a listing an exchange
+  does publish such a partial first candle; import the higher timeframe itself to keep it.)
 """
 
 from __future__ import annotations
@@ -49,12 +52,15 @@ def resample(frame: CandleFrame, timeframe: Timeframe) -> CandleFrame:
 
     bucket = bucket_start_ms(frame.ts_ms, target_ms)
     starts = np.flatnonzero(np.concatenate(([True], bucket[1:] != bucket[:-1])))
+    first, stop = 0, len(frame)
+    if int(frame.ts_ms[0]) != int(bucket[0]):
+        first = int(starts[1]) if len(starts) > 1 else stop  # leading bucket cut: drop it
     if int(frame.ts_ms[-1]) < int(bucket[-1]) + target_ms - source_ms:
-        # The trailing bucket is still forming: drop it and its source candles.
-        frame = frame.slice(0, int(starts[-1]))
-        bucket, starts = bucket[: len(frame)], starts[:-1]
-        if frame.is_empty:
-            return _empty(target_ms)
+        stop = int(starts[-1])  # trailing bucket still forming: drop it
+    if first >= stop:
+        return _empty(target_ms)
+    frame, bucket = frame.slice(first, stop), bucket[first:stop]
+    starts = starts[(starts >= first) & (starts < stop)] - first
     ends = np.concatenate((starts[1:], [len(frame)])) - 1
     return CandleFrame(
         ts_ms=bucket[starts],

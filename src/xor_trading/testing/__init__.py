@@ -1,1 +1,1 @@
-"""testing."""
+"""Shipped test kit: factories and fakes for XOR and plug-in authors."""

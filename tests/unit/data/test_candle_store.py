@@ -12,6 +12,7 @@ import pytest
 from candle_rows import MINUTE, T0, assert_frames_equal, flat_rows, frame_of, minutes
 
 from xor_trading.core.errors import ConfigError, DataError, FatalError, UnknownSymbolError
+from xor_trading.core.ids import Symbol
 from xor_trading.core.timeframes import Timeframe
 from xor_trading.data import parquet_file
 from xor_trading.data.candle_store import ParquetCandleStore, StoredSeries, read_file
@@ -30,7 +31,8 @@ def test_store_write_uses_documented_layout_and_schema(store: ParquetCandleStore
     assert path.is_file()
     parquet = pq.ParquetFile(path)
     assert parquet.schema_arrow == pa.schema(
-        [("timestamp", pa.int64())] + [(c, pa.float64()) for c in ("open", "high", "low", "close", "volume")]
+        [("timestamp", pa.int64())]
+        + [(c, pa.float64()) for c in ("open", "high", "low", "close", "volume")]
     )
     assert parquet.metadata.row_group(0).column(1).compression == "ZSTD"
 
@@ -46,7 +48,7 @@ def test_store_round_trip_returns_identical_candles(
     assert loaded.resampled_from is None
     assert stored == StoredSeries(
         exchange="binance",
-        symbol="BTC/USDT",
+        symbol=Symbol("BTC/USDT"),
         timeframe=Timeframe.parse("1m"),
         rows=1440,
         first_ms=1_747_699_200_000,
@@ -101,7 +103,7 @@ def test_store_write_failure_mid_write_leaves_old_file_intact(
         sink.write(b"PAR1 half a file")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(parquet_file.pq, "write_table", write_half_then_fail)
+    monkeypatch.setattr(pq, "write_table", write_half_then_fail)
     with pytest.raises(FatalError) as caught:
         store.write("binance", "BTC/USDT", "1m", _candles(3, 4))
     assert caught.value.message == f"could not write {path}: No space left on device"
@@ -111,7 +113,9 @@ def test_store_write_failure_mid_write_leaves_old_file_intact(
 
 def test_store_read_range_is_start_inclusive_end_exclusive(store: ParquetCandleStore) -> None:
     store.write("binance", "BTC/USDT", "1m", _candles(*range(10)))
-    loaded = store.read("binance", "BTC/USDT", "1m", start_ms=T0 + 2 * MINUTE, end_ms=T0 + 5 * MINUTE)
+    loaded = store.read(
+        "binance", "BTC/USDT", "1m", start_ms=T0 + 2 * MINUTE, end_ms=T0 + 5 * MINUTE
+    )
     assert loaded.frame.ts_ms.tolist() == minutes(2, 3, 4)
 
 
@@ -137,6 +141,18 @@ def test_store_read_resampled_range_cuts_whole_target_candles(
     )
     full = resample(day, Timeframe.parse("1h"))
     assert_frames_equal(loaded.frame, full.slice(1, 4))
+
+
+def test_store_read_resampled_range_edges_match_full_read(store: ParquetCandleStore) -> None:
+    # Hour 1 lacks its first minute and hour 2 its last: both are interior holes.
+    missing = {60, 179}
+    store.write("binance", "BTC/USDT", "1m", _candles(*(m for m in range(240) if m not in missing)))
+    full = store.read("binance", "BTC/USDT", "1h").frame
+    ranged = store.read(
+        "binance", "BTC/USDT", "1h", start_ms=T0 + 3_600_000, end_ms=T0 + 3 * 3_600_000
+    ).frame
+    assert full.ts_ms.tolist() == [T0 + h * 3_600_000 for h in range(4)]
+    assert_frames_equal(ranged, full.slice(1, 3))
 
 
 def test_store_read_prefers_highest_stored_divisor(store: ParquetCandleStore) -> None:
@@ -169,7 +185,9 @@ def test_store_read_unknown_symbol_lists_what_is_stored(store: ParquetCandleStor
     assert "xor data list" in caught.value.hint
 
 
-def test_store_read_timeframe_not_derivable_raises_unknown_symbol(store: ParquetCandleStore) -> None:
+def test_store_read_timeframe_not_derivable_raises_unknown_symbol(
+    store: ParquetCandleStore,
+) -> None:
     store.write("binance", "BTC/USDT", "1h", frame_of(flat_rows([T0]), 3_600_000))
     with pytest.raises(UnknownSymbolError, match="no binance BTC/USDT 1m candles"):
         store.read("binance", "BTC/USDT", "1m")

@@ -61,7 +61,8 @@ def test_validate_frame_time_going_back_names_row_and_previous() -> None:
 def test_validate_frame_duplicate_timestamp_names_row() -> None:
     error = _error(frame_of(flat_rows(minutes(0, 1, 1, 2))))
     assert error.message == (
-        "f.parquet: row 2 (2024-01-01T00:01:00Z): duplicate timestamp (row 1 is 2024-01-01T00:01:00Z)"
+        "f.parquet: row 2 (2024-01-01T00:01:00Z): duplicate timestamp "
+        "(row 1 is 2024-01-01T00:01:00Z)"
     )
 
 

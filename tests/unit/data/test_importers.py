@@ -81,7 +81,9 @@ def test_load_external_csv_unsorted_with_exact_duplicates_is_sorted_and_collapse
 
 def test_load_external_csv_conflicting_duplicates_raise(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    path.write_text(HEADER + f"{T0},10,11,9.5,10.5,1.5\n{T0 + MINUTE},1,1,1,1,1\n{T0},10,11,9.5,10.4,1.5\n")
+    path.write_text(
+        HEADER + f"{T0},10,11,9.5,10.5,1.5\n{T0 + MINUTE},1,1,1,1,1\n{T0},10,11,9.5,10.4,1.5\n"
+    )
     with pytest.raises(DataError) as caught:
         load_external(path, timeframe="1m")
     assert caught.value.message == (
@@ -154,7 +156,11 @@ def test_load_external_xor_named_parquet_infers_exchange(tmp_path: Path) -> None
     path = tmp_path / "binance_BTC-USDT_1m.parquet"
     write_candle_parquet(path, THREE)
     imported = load_external(path)
-    assert (imported.exchange, imported.symbol, imported.timeframe.text) == ("binance", "BTC/USDT", "1m")
+    assert (imported.exchange, imported.symbol, imported.timeframe.text) == (
+        "binance",
+        "BTC/USDT",
+        "1m",
+    )
     assert_frames_equal(imported.frame, THREE)
 
 
@@ -248,7 +254,11 @@ def test_load_external_store_layout_path_infers_market(tmp_path: Path) -> None:
     path.parent.mkdir(parents=True)
     write_candle_parquet(path, frame_of(flat_rows([T0, T0 + HOUR]), HOUR))
     imported = load_external(path)
-    assert (imported.exchange, imported.symbol, imported.timeframe.text) == ("kraken", "XRP/EUR", "1h")
+    assert (imported.exchange, imported.symbol, imported.timeframe.text) == (
+        "kraken",
+        "XRP/EUR",
+        "1h",
+    )
 
 
 def test_load_external_real_1h_with_gaps_infers_1h_from_data(

@@ -42,22 +42,24 @@ def test_symbol_dirname_round_trips(symbol: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "hints"),
+    ("path", "exchange", "symbol", "timeframe"),
     [
-        ("user_data/data/binance/BTC_USDT-1m.feather", NameHints(None, "BTC/USDT", "1m")),
-        ("ETH_USDT-1h.json.gz", NameHints(None, "ETH/USDT", "1h")),
-        ("BTC_USDT_USDT-4h-futures.feather", NameHints(None, "BTC/USDT:USDT", "4h")),
-        ("binance_BTC-USDT_1m.parquet", NameHints("binance", "BTC/USDT", "1m")),
-        ("binance-futures_BTC-USDT_5m.parquet", NameHints("binance-futures", "BTC/USDT", "5m")),
-        ("candles/kraken/XRP-EUR/1d.parquet", NameHints("kraken", "XRP/EUR", "1d")),
-        ("prices.csv", NameHints()),
-        ("BTC_USDT-1M.json", NameHints()),  # months are not a supported timeframe
+        ("user_data/data/binance/BTC_USDT-1m.feather", None, "BTC/USDT", "1m"),
+        ("ETH_USDT-1h.json.gz", None, "ETH/USDT", "1h"),
+        ("BTC_USDT_USDT-4h-futures.feather", None, "BTC/USDT:USDT", "4h"),
+        ("binance_BTC-USDT_1m.parquet", "binance", "BTC/USDT", "1m"),
+        ("binance-futures_BTC-USDT_5m.parquet", "binance-futures", "BTC/USDT", "5m"),
+        ("candles/kraken/XRP-EUR/1d.parquet", "kraken", "XRP/EUR", "1d"),
+        ("prices.csv", None, None, None),
+        ("BTC_USDT-1M.json", None, None, None),  # months are not a supported timeframe
     ],
 )
-def test_hints_from_path_known_names_give_market(path: str, hints: NameHints) -> None:
+def test_hints_from_path_known_names_give_market(
+    path: str, exchange: str | None, symbol: str | None, timeframe: str | None
+) -> None:
     expected = NameHints(
-        hints.exchange,
-        hints.symbol,
-        Timeframe.parse(str(hints.timeframe)) if hints.timeframe else None,
+        exchange,
+        None if symbol is None else normalize_symbol(symbol),
+        None if timeframe is None else Timeframe.parse(timeframe),
     )
     assert hints_from_path(Path(path)) == expected

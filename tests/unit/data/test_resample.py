@@ -17,7 +17,7 @@ TF_1H = Timeframe.parse("1h")
 
 
 def _ramp(count: int, first_minute: int = 0) -> list[Row]:
-    """1m candles whose values encode their minute k: open k+1, high k+3, low k+0.5, close k+2, volume k."""
+    """1m candles encoding their minute k: open k+1, high k+3, low k+0.5, close k+2, volume k."""
     return [
         (T0 + k * MINUTE, k + 1.0, k + 3.0, k + 0.5, k + 2.0, float(k))
         for k in range(first_minute, first_minute + count)
@@ -66,37 +66,42 @@ def test_resample_wholly_missing_bucket_leaves_gap() -> None:
     assert result.ts_ms.tolist() == [T0, T0 + 10 * MINUTE]
 
 
-def test_resample_leading_partial_bucket_is_kept_on_utc_grid() -> None:
+def test_resample_leading_partial_bucket_is_dropped() -> None:
     result = resample(frame_of(_ramp(7, first_minute=3)), TF_5M)  # minutes 3..9
     assert_frames_equal(
-        result,
-        frame_of(
-            [(T0, 4.0, 7.0, 3.5, 6.0, 3 + 4.0), (T0 + 5 * MINUTE, 6.0, 12.0, 5.5, 11.0, 35.0)],
-            5 * MINUTE,
-        ),
+        result, frame_of([(T0 + 5 * MINUTE, 6.0, 12.0, 5.5, 11.0, 35.0)], 5 * MINUTE)
     )
+
+
+def test_resample_bucket_missing_first_candle_inside_data_is_kept() -> None:
+    rows = [r for r in _ramp(15) if r[0] != T0 + 5 * MINUTE]
+    result = resample(frame_of(rows), TF_5M)
+    assert result.ts_ms.tolist() == [T0, T0 + 5 * MINUTE, T0 + 10 * MINUTE]
+    assert result.open[1] == 7.0  # minute 6 is the first candle present in that bucket
 
 
 def test_resample_1m_to_1h_buckets_start_on_the_hour() -> None:
     result = resample(frame_of(_ramp(150, first_minute=30)), TF_1H)  # 00:30 .. 02:59
-    assert result.ts_ms.tolist() == [T0, T0 + HOUR, T0 + 2 * HOUR]
-    assert result.open.tolist() == [31.0, 61.0, 121.0]
-    assert result.close.tolist() == [61.0, 121.0, 181.0]
-    assert result.volume.tolist() == [sum(range(30, 60)), sum(range(60, 120)), sum(range(120, 180))]
+    assert result.ts_ms.tolist() == [T0 + HOUR, T0 + 2 * HOUR]
+    assert result.open.tolist() == [61.0, 121.0]
+    assert result.high.tolist() == [122.0, 182.0]
+    assert result.low.tolist() == [60.5, 120.5]
+    assert result.close.tolist() == [121.0, 181.0]
+    assert result.volume.tolist() == [sum(range(60, 120)), sum(range(120, 180))]
 
 
 def test_resample_1h_to_1d_buckets_start_at_midnight_utc() -> None:
-    rows = [(T0 + h * HOUR, 1.0, 2.0, 0.5, 1.5, 1.0) for h in range(-2, 48)]  # 22:00 Dec 31 on
+    rows = [(T0 + h * HOUR, 1.0, 2.0, 0.5, 1.5, 1.0) for h in range(-2, 48)]  # from Dec 31 22:00
     result = resample(frame_of(rows, HOUR), Timeframe.parse("1d"))
-    assert result.ts_ms.tolist() == [T0 - DAY, T0, T0 + DAY]
-    assert result.volume.tolist() == [2.0, 24.0, 24.0]
+    assert result.ts_ms.tolist() == [T0, T0 + DAY]
+    assert result.volume.tolist() == [24.0, 24.0]
 
 
 def test_resample_1d_to_1w_buckets_start_on_monday() -> None:
     rows = flat_rows([T0 + d * DAY for d in range(-4, 14)])  # Thu 2023-12-28 .. Sun 2024-01-14
     result = resample(frame_of(rows, DAY), Timeframe.parse("1w"))
-    assert result.ts_ms.tolist() == [T0 - 7 * DAY, T0, T0 + 7 * DAY]
-    assert result.volume.tolist() == [4.0, 7.0, 7.0]
+    assert result.ts_ms.tolist() == [T0, T0 + 7 * DAY]  # 2024-01-01 is a Monday
+    assert result.volume.tolist() == [7.0, 7.0]
 
 
 def test_resample_same_timeframe_returns_frame() -> None:
@@ -110,8 +115,10 @@ def test_resample_empty_frame_returns_empty_target() -> None:
     assert result.timeframe_ms == 5 * MINUTE
 
 
-def test_resample_only_incomplete_bucket_returns_empty() -> None:
+def test_resample_only_incomplete_buckets_returns_empty() -> None:
     assert len(resample(frame_of(_ramp(3)), TF_5M)) == 0
+    assert len(resample(frame_of(_ramp(3, first_minute=1)), TF_5M)) == 0
+    assert len(resample(frame_of(_ramp(5, first_minute=3)), TF_5M)) == 0
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,16 @@ def test_epoch_to_ms_any_unit_gives_milliseconds(scale: float) -> None:
 
 @pytest.mark.parametrize(
     ("ms", "text"),
-    [(60_000, "1m"), (300_000, "5m"), (3_600_000, "1h"), (14_400_000, "4h"), (86_400_000, "1d"),
-     (604_800_000, "1w"), (5_400_000, "90m"), (30_000, "30s")],
-)  # fmt: skip
+    [
+        (60_000, "1m"),
+        (300_000, "5m"),
+        (3_600_000, "1h"),
+        (14_400_000, "4h"),
+        (86_400_000, "1d"),
+        (604_800_000, "1w"),
+        (5_400_000, "90m"),
+        (30_000, "30s"),
+    ],
+)
 def test_timeframe_of_ms_uses_largest_whole_unit(ms: int, text: str) -> None:
     assert timeframe_of_ms(ms).text == text

@@ -111,8 +111,18 @@ class SimulatedVenue:
         self._accept(order, oco_with=None)
 
     def submit_oco(self, first: Order, second: Order) -> None:
-        if self._accept(first, oco_with=second.order_id):
-            self._accept(second, oco_with=first.order_id)
+        """Both legs are accepted or both rejected, as Binance does with an order list."""
+        book = self._books.get(first.symbol)
+        problem = (
+            None if book is None else (self._validate(book, first) or self._validate(book, second))
+        )
+        if book is None or problem:
+            reason = f"order list rejected: {problem or f'unknown symbol {first.symbol}'}"
+            for leg in (first, second):
+                self._emit(OrderRejectedReport(leg.order_id, reason, self._now()))
+            return
+        self._accept(first, oco_with=second.order_id)
+        self._accept(second, oco_with=first.order_id)
 
     def cancel_order(self, order_id: OrderId) -> None:
         symbol = self._order_symbol.get(order_id)
