@@ -49,8 +49,9 @@ class ChannelBreakout(Strategy[ChannelBreakoutConfig]):
         highs, lows = self._highs, self._lows
         if len(lows) == lows.maxlen and candle.close < min(lows):
             self.exit_long(candle)
-        elif (len(highs) == highs.maxlen and candle.close > max(highs)
-              and self.position_quantity == 0):  # fmt: skip
+        elif (
+            len(highs) == highs.maxlen and candle.close > max(highs) and self.position_quantity == 0
+        ):
             self.enter_long(candle)
         highs.append(candle.high)
         lows.append(candle.low)

@@ -21,8 +21,12 @@ TIGHT = {"stop_loss_pct": D("0.3"), "take_profit_pct": D("0.5")}
 WIDE = {"stop_loss_pct": D(2), "take_profit_pct": D(4)}
 STOP_ONLY = {"stop_loss_pct": D("0.15")}
 TARGET_ONLY = {"take_profit_pct": D("0.2"), "maker_fee_bps": D(2)}
-COSTLY = {"slippage_bps": D(5), "spread_bps": D(2), "stop_loss_pct": D("0.5"),
-          "take_profit_pct": D(1)}  # fmt: skip
+COSTLY = {
+    "slippage_bps": D(5),
+    "spread_bps": D(2),
+    "stop_loss_pct": D("0.5"),
+    "take_profit_pct": D(1),
+}
 
 CASES = [
     ("sma_cross", {"fast": 10, "slow": 30}, NO_EXITS),
@@ -38,13 +42,28 @@ CASES = [
 
 
 def _orders(result):  # type: ignore[no-untyped-def]
-    return [(o.order_id, o.created_ms, o.side, o.order_type, o.quantity, o.limit_price,
-             o.stop_price, o.status, o.filled_qty, o.average_price, o.fees, o.tag)
-            for o in result.orders]  # fmt: skip
+    return [
+        (
+            o.order_id,
+            o.created_ms,
+            o.side,
+            o.order_type,
+            o.quantity,
+            o.limit_price,
+            o.stop_price,
+            o.status,
+            o.filled_qty,
+            o.average_price,
+            o.fees,
+            o.tag,
+        )
+        for o in result.orders
+    ]
 
 
-def _assert_same(frame: CandleFrame, strategy: str, params: dict[str, int],
-                 extra: dict[str, object], symbol: str) -> int:  # fmt: skip
+def _assert_same(
+    frame: CandleFrame, strategy: str, params: dict[str, int], extra: dict[str, object], symbol: str
+) -> int:
     instrument = load_instrument("binance", symbol)
     cfg = BacktestConfig.build(capital=D(10_000), stake=D(1_000), fee_bps=D(10), **extra)
     fast = run_backtest(frame, instrument, strategy, params, cfg, path="fast")
@@ -60,9 +79,9 @@ def _assert_same(frame: CandleFrame, strategy: str, params: dict[str, int],
 
 
 @pytest.mark.parametrize(("strategy", "params", "extra"), CASES)
-def test_fast_and_event_paths_agree_on_btc_1m(btc_1m: CandleFrame, strategy: str,
-                                               params: dict[str, int],
-                                               extra: dict[str, object]) -> None:  # fmt: skip
+def test_fast_and_event_paths_agree_on_btc_1m(
+    btc_1m: CandleFrame, strategy: str, params: dict[str, int], extra: dict[str, object]
+) -> None:
     trades = _assert_same(btc_1m.slice(0, 30_000), strategy, params, extra, "BTC/USDT")
     assert trades > 10  # the case exercises the engine, it is not vacuous
 
@@ -78,7 +97,13 @@ def test_fast_and_event_paths_agree_on_the_whole_btc_sample(btc_1m: CandleFrame)
 
 def test_exit_reasons_are_all_exercised(btc_1m: CandleFrame) -> None:
     cfg = BacktestConfig.build(**TIGHT)
-    result = run_backtest(btc_1m.slice(0, 30_000), load_instrument("binance", "BTC/USDT"),
-                          "sma_cross", {"fast": 10, "slow": 30}, cfg, path="fast")  # fmt: skip
+    result = run_backtest(
+        btc_1m.slice(0, 30_000),
+        load_instrument("binance", "BTC/USDT"),
+        "sma_cross",
+        {"fast": 10, "slow": 30},
+        cfg,
+        path="fast",
+    )
     reasons = {t.exit_reason for t in result.trades}
     assert {"signal", "stop_loss", "take_profit"} <= reasons

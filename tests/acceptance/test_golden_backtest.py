@@ -23,8 +23,14 @@ PATHS = ["fast", "event"]
 
 def _run(path: str, **config: object):  # type: ignore[no-untyped-def]
     cfg = BacktestConfig.build(capital=D(1000), stake=D(100), fee_bps=D(10), **config)
-    return run_backtest(frame_from_closes(CLOSES), make_instrument(), "sma_cross",
-                        {"fast": 2, "slow": 3}, cfg, path=path)  # type: ignore[arg-type]  # fmt: skip
+    return run_backtest(
+        frame_from_closes(CLOSES),
+        make_instrument(),
+        "sma_cross",
+        {"fast": 2, "slow": 3},
+        cfg,
+        path=path,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -33,9 +39,19 @@ def test_golden_sma_cross_signal_exit_exact_trade(path: str) -> None:
     # Buy 9.090 at candle 5's open (11.00): 99.99, fee 0.09999.
     # Sell at candle 8's open (9.00): 81.81, fee 0.08181. PnL (9 - 11) x 9.09 - fees.
     assert list(result.trades) == [
-        TradeRecord("TST/USDT", "long", T0_MS + 5 * MINUTE_MS, T0_MS + 8 * MINUTE_MS, D("11.00"),
-                    D("9.00"), D("9.090"), D("0.18180000"), D("-18.36180000"), "signal"),
-    ]  # fmt: skip
+        TradeRecord(
+            "TST/USDT",
+            "long",
+            T0_MS + 5 * MINUTE_MS,
+            T0_MS + 8 * MINUTE_MS,
+            D("11.00"),
+            D("9.00"),
+            D("9.090"),
+            D("0.18180000"),
+            D("-18.36180000"),
+            "signal",
+        ),
+    ]
     assert result.final_balance == D("981.63820000")
     # Equity at each close: flat 1000, then cash 899.91001 + 9.09 x close while long.
     assert result.curve.equity[4] == 1000.0
@@ -50,9 +66,19 @@ def test_golden_sma_cross_stop_loss_inside_falling_candle(path: str) -> None:
     # Stop = floor(11 x 0.95 = 10.45). Candle 7 falls 11 -> 11.5 -> 8.5 -> 9: stop fills at 10.45.
     # PnL (10.45 - 11) x 9.09 = -4.9995; fees 0.09999 + 0.0949905.
     assert list(result.trades) == [
-        TradeRecord("TST/USDT", "long", T0_MS + 5 * MINUTE_MS, T0_MS + 7 * MINUTE_MS, D("11.00"),
-                    D("10.45"), D("9.090"), D("0.19498050"), D("-5.19448050"), "stop_loss"),
-    ]  # fmt: skip
+        TradeRecord(
+            "TST/USDT",
+            "long",
+            T0_MS + 5 * MINUTE_MS,
+            T0_MS + 7 * MINUTE_MS,
+            D("11.00"),
+            D("10.45"),
+            D("9.090"),
+            D("0.19498050"),
+            D("-5.19448050"),
+            "stop_loss",
+        ),
+    ]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -61,16 +87,31 @@ def test_golden_sma_cross_take_profit_fills_at_limit_as_maker(path: str) -> None
     # Target = ceil(11 x 1.05 = 11.55). Candle 5 rises 11 -> 10.5 -> 12.5: through 11.55.
     # Maker fee 2 bps on 9.09 x 11.55 = 104.9895 -> 0.0209979.
     assert list(result.trades) == [
-        TradeRecord("TST/USDT", "long", T0_MS + 5 * MINUTE_MS, T0_MS + 5 * MINUTE_MS, D("11.00"),
-                    D("11.55"), D("9.090"), D("0.12098790"), D("4.87851210"), "take_profit"),
-    ]  # fmt: skip
+        TradeRecord(
+            "TST/USDT",
+            "long",
+            T0_MS + 5 * MINUTE_MS,
+            T0_MS + 5 * MINUTE_MS,
+            D("11.00"),
+            D("11.55"),
+            D("9.090"),
+            D("0.12098790"),
+            D("4.87851210"),
+            "take_profit",
+        ),
+    ]
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_golden_open_position_closes_at_last_close(path: str) -> None:
-    result = run_backtest(frame_from_closes(CLOSES[:6]), make_instrument(), "sma_cross",
-                          {"fast": 2, "slow": 3}, BacktestConfig.build(capital=D(1000), stake=D(100)),
-                          path=path)  # type: ignore[arg-type]  # fmt: skip
+    result = run_backtest(
+        frame_from_closes(CLOSES[:6]),
+        make_instrument(),
+        "sma_cross",
+        {"fast": 2, "slow": 3},
+        BacktestConfig.build(capital=D(1000), stake=D(100)),
+        path=path,
+    )  # type: ignore[arg-type]
     (trade,) = result.trades
     # Bought at 11.00 at candle 5's open; the data ends at candle 5's close (12).
     assert trade.exit_reason == "end_of_data"
@@ -82,8 +123,14 @@ def test_golden_open_position_closes_at_last_close(path: str) -> None:
 @pytest.mark.parametrize("path", PATHS)
 def test_golden_entry_below_min_notional_is_denied(path: str) -> None:
     cfg = BacktestConfig.build(capital=D(1000), stake=D("0.5"))
-    result = run_backtest(frame_from_closes(CLOSES), make_instrument(), "sma_cross",
-                          {"fast": 2, "slow": 3}, cfg, path=path)  # type: ignore[arg-type]  # fmt: skip
+    result = run_backtest(
+        frame_from_closes(CLOSES),
+        make_instrument(),
+        "sma_cross",
+        {"fast": 2, "slow": 3},
+        cfg,
+        path=path,
+    )  # type: ignore[arg-type]
     assert list(result.trades) == []
     assert result.denials == 1
     assert result.final_balance == D(1000)

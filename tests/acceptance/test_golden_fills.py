@@ -40,9 +40,11 @@ class Harness:
     def __init__(self, config: VenueConfig | None = None, usdt: str = "100000", tst: str = "100"):
         self.clock = TestClock(0)
         self.venue = SimulatedVenue(
-            self.clock, [make_instrument()], config or VenueConfig(fees=FEES),
+            self.clock,
+            [make_instrument()],
+            config or VenueConfig(fees=FEES),
             {"USDT": D(usdt), "TST": D(tst)},
-        )  # fmt: skip
+        )
         self.reports: list[object] = []
         self.venue.connect(self.reports.append)
         self.seq = 0
@@ -50,13 +52,26 @@ class Harness:
         self.candle(100, 100, 100, 100, i=0)
         self.reports.clear()
 
-    def order(self, side: OrderSide, kind: OrderType, qty: str, limit: str | None = None,
-              stop: str | None = None) -> OrderId:  # fmt: skip
+    def order(
+        self,
+        side: OrderSide,
+        kind: OrderType,
+        qty: str,
+        limit: str | None = None,
+        stop: str | None = None,
+    ) -> OrderId:
         self.seq += 1
         oid = OrderId(f"O-{self.seq}")
-        order = Order(oid, SYM, side, kind, D(qty), 0,
-                      limit_price=None if limit is None else D(limit),  # type: ignore[arg-type]
-                      stop_price=None if stop is None else D(stop))  # type: ignore[arg-type]  # fmt: skip
+        order = Order(
+            oid,
+            SYM,
+            side,
+            kind,
+            D(qty),
+            0,
+            limit_price=None if limit is None else D(limit),  # type: ignore[arg-type]
+            stop_price=None if stop is None else D(stop),
+        )  # type: ignore[arg-type]
         self.venue.submit_order(order)
         return oid
 
@@ -71,12 +86,17 @@ class Harness:
     def fills(self) -> list[tuple[str, D, D, D, str]]:
         return [
             (r.fill.order_id, r.fill.price, r.fill.quantity, r.fill.fee, r.fill.liquidity.value)
-            for r in self.reports if isinstance(r, OrderFilledReport)
-        ]  # fmt: skip
+            for r in self.reports
+            if isinstance(r, OrderFilledReport)
+        ]
 
     def kinds(self, order_id: str) -> list[str]:
-        return [type(r).__name__ for r in self.reports if getattr(r, "order_id", None) == order_id
-                or (isinstance(r, OrderFilledReport) and r.fill.order_id == order_id)]  # fmt: skip
+        return [
+            type(r).__name__
+            for r in self.reports
+            if getattr(r, "order_id", None) == order_id
+            or (isinstance(r, OrderFilledReport) and r.fill.order_id == order_id)
+        ]
 
 
 def test_market_buy_fills_at_next_open_with_taker_fee() -> None:
@@ -190,10 +210,24 @@ def test_volume_cap_partially_fills_then_completes_next_candle() -> None:
 
 def test_oco_take_profit_fills_and_cancels_stop_on_rising_path() -> None:
     h = Harness()
-    sl = Order(OrderId("SL"), SYM, OrderSide.SELL, OrderType.STOP_MARKET, D(1), 0,  # type: ignore[arg-type]
-               stop_price=D(95))  # type: ignore[arg-type]  # fmt: skip
-    tp = Order(OrderId("TP"), SYM, OrderSide.SELL, OrderType.LIMIT, D(1), 0,  # type: ignore[arg-type]
-               limit_price=D(104))  # type: ignore[arg-type]  # fmt: skip
+    sl = Order(
+        OrderId("SL"),
+        SYM,
+        OrderSide.SELL,
+        OrderType.STOP_MARKET,
+        D(1),
+        0,  # type: ignore[arg-type]
+        stop_price=D(95),
+    )  # type: ignore[arg-type]
+    tp = Order(
+        OrderId("TP"),
+        SYM,
+        OrderSide.SELL,
+        OrderType.LIMIT,
+        D(1),
+        0,  # type: ignore[arg-type]
+        limit_price=D(104),
+    )  # type: ignore[arg-type]
     h.oco(sl, tp)
     h.candle(100, 105, 96, 104.5)  # rising: 100 -> 96 -> 105 -> 104.5
     assert h.fills() == [("TP", D("104.00"), D("1"), D("0.02080000"), "maker")]
@@ -202,10 +236,24 @@ def test_oco_take_profit_fills_and_cancels_stop_on_rising_path() -> None:
 
 def test_oco_rising_candle_hits_stop_before_target() -> None:
     h = Harness()
-    sl = Order(OrderId("SL"), SYM, OrderSide.SELL, OrderType.STOP_MARKET, D(1), 0,  # type: ignore[arg-type]
-               stop_price=D(97))  # type: ignore[arg-type]  # fmt: skip
-    tp = Order(OrderId("TP"), SYM, OrderSide.SELL, OrderType.LIMIT, D(1), 0,  # type: ignore[arg-type]
-               limit_price=D(104))  # type: ignore[arg-type]  # fmt: skip
+    sl = Order(
+        OrderId("SL"),
+        SYM,
+        OrderSide.SELL,
+        OrderType.STOP_MARKET,
+        D(1),
+        0,  # type: ignore[arg-type]
+        stop_price=D(97),
+    )  # type: ignore[arg-type]
+    tp = Order(
+        OrderId("TP"),
+        SYM,
+        OrderSide.SELL,
+        OrderType.LIMIT,
+        D(1),
+        0,  # type: ignore[arg-type]
+        limit_price=D(104),
+    )  # type: ignore[arg-type]
     h.oco(sl, tp)
     h.candle(100, 105, 96, 104.5)  # the low (96) comes before the high on a rising candle
     assert h.fills() == [("SL", D("97.00"), D("1"), D("0.09700000"), "taker")]
@@ -219,7 +267,8 @@ def test_buy_without_enough_quote_is_rejected_and_moves_no_money() -> None:
     h.candle(100, 101, 99, 100)
     assert h.fills() == []
     rejected = [r for r in h.reports if isinstance(r, OrderRejectedReport)]
-    assert len(rejected) == 1 and "insufficient balance" in rejected[0].reason
+    assert len(rejected) == 1
+    assert "insufficient balance" in rejected[0].reason
     assert h.venue.balances["USDT"] == D("50")
 
 
@@ -264,4 +313,5 @@ def test_triggered_report_precedes_fill_for_stops() -> None:
     kinds = [type(r) for r in h.reports]
     assert kinds == [OrderAcceptedReport, OrderTriggeredReport, OrderFilledReport]
     fill = h.reports[2]
-    assert isinstance(fill, OrderFilledReport) and fill.fill.liquidity is Liquidity.TAKER
+    assert isinstance(fill, OrderFilledReport)
+    assert fill.fill.liquidity is Liquidity.TAKER

@@ -21,8 +21,12 @@ from xor_trading.backtest.runner import run_backtest
 from xor_trading.exchanges.simulated.markets import load_instrument
 from xor_trading.timeseries.candle_frame import CandleFrame
 
-FIXTURE = (Path(__file__).resolve().parents[1] / "fixtures" / "peers"
-           / "backtesting_py_sma_cross_10_30_btc_usdt_1m.csv")  # fmt: skip
+FIXTURE = (
+    Path(__file__).resolve().parents[1]
+    / "fixtures"
+    / "peers"
+    / "backtesting_py_sma_cross_10_30_btc_usdt_1m.csv"
+)
 
 
 @pytest.mark.parametrize("path", ["fast", "event"])
@@ -30,8 +34,14 @@ def test_sma_cross_trades_equal_backtesting_py(btc_1m: CandleFrame, path: str) -
     with FIXTURE.open(encoding="utf-8") as fh:
         peer = list(csv.DictReader(fh))
     cfg = BacktestConfig.build(capital=D(10_000), stake=D(1_000), fee_bps=D(10), slippage_bps=D(0))
-    ours = run_backtest(btc_1m, load_instrument("binance", "BTC/USDT"), "sma_cross",
-                        {"fast": 10, "slow": 30}, cfg, path=path)  # type: ignore[arg-type]  # fmt: skip
+    ours = run_backtest(
+        btc_1m,
+        load_instrument("binance", "BTC/USDT"),
+        "sma_cross",
+        {"fast": 10, "slow": 30},
+        cfg,
+        path=path,
+    )  # type: ignore[arg-type]
     assert len(ours.trades) == len(peer) == 2565
     for i, (t, p) in enumerate(zip(ours.trades, peer, strict=True)):
         where = f"trade {i}"

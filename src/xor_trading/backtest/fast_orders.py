@@ -57,29 +57,78 @@ class FastPathOrders(Sequence[OrderRecord]):
             orders, legs = self._round_trip(t, int(self._entry_no[i]), int(self._exit_no[i]), legs)
             episodes.append((t.entry_time_ms, int(self._entry_no[i]), orders))
         for created, qty, number in self._rejected:
-            rejected = OrderRecord(f"O-{number}", created, symbol, "buy", "market", qty, None,
-                                   None, "rejected", _ZERO, None, _ZERO, "entry", "")  # fmt: skip
+            rejected = OrderRecord(
+                f"O-{number}",
+                created,
+                symbol,
+                "buy",
+                "market",
+                qty,
+                None,
+                None,
+                "rejected",
+                _ZERO,
+                None,
+                _ZERO,
+                "entry",
+                "",
+            )
             episodes.append((created, number, [rejected]))
         if self._pending_at_end is not None:
             created, qty, number = self._pending_at_end
-            waiting = OrderRecord(f"O-{number}", created, symbol, "buy", "market", qty, None,
-                                  None, "canceled", _ZERO, None, _ZERO, "entry", _CANCELED)  # fmt: skip
+            waiting = OrderRecord(
+                f"O-{number}",
+                created,
+                symbol,
+                "buy",
+                "market",
+                qty,
+                None,
+                None,
+                "canceled",
+                _ZERO,
+                None,
+                _ZERO,
+                "entry",
+                _CANCELED,
+            )
             episodes.append((created, number, [waiting]))
         episodes.sort(key=lambda e: (e[0], e[1]))
         return [o for _, _, orders in episodes for o in orders]
 
-    def _round_trip(self, t: TradeRecord, entry_no: int, exit_no: int,
-                    legs: int) -> tuple[list[OrderRecord], int]:  # fmt: skip
+    def _round_trip(
+        self, t: TradeRecord, entry_no: int, exit_no: int, legs: int
+    ) -> tuple[list[OrderRecord], int]:
         inst, bracket = self._inst, self._config.bracket
         exit_fee = self._exit_fee(t)
-        out = [OrderRecord(f"O-{entry_no}", t.entry_time_ms, t.symbol, "buy", "market",
-                           t.quantity, None, None, "filled", t.quantity, t.entry_price,
-                           t.fees - exit_fee, "entry", "")]  # fmt: skip
+        out = [
+            OrderRecord(
+                f"O-{entry_no}",
+                t.entry_time_ms,
+                t.symbol,
+                "buy",
+                "market",
+                t.quantity,
+                None,
+                None,
+                "filled",
+                t.quantity,
+                t.entry_price,
+                t.fees - exit_fee,
+                "entry",
+                "",
+            )
+        ]
         if bracket is not None:
             prices = bracket_prices(bracket, OrderSide.BUY, t.entry_price, inst)
-            specs = [(kind, price, tag) for kind, price, tag in (
-                ("stop_market", prices.stop_loss, "stop_loss"),
-                ("limit", prices.take_profit, "take_profit")) if price is not None]  # fmt: skip
+            specs = [
+                (kind, price, tag)
+                for kind, price, tag in (
+                    ("stop_market", prices.stop_loss, "stop_loss"),
+                    ("limit", prices.take_profit, "take_profit"),
+                )
+                if price is not None
+            ]
             # An OCO order list is accepted or rejected whole.
             accepted = all(p > 0 and inst.check_order(t.quantity, p) is None for _, p, _ in specs)
             for kind, price, tag in specs:
@@ -93,24 +142,81 @@ class FastPathOrders(Sequence[OrderRecord]):
                     status, reason = "canceled", _CANCELED
                 else:
                     status, reason = "canceled", _OCO_DONE
-                out.append(OrderRecord(
-                    f"X-{legs}", t.entry_time_ms, t.symbol, "sell", kind, t.quantity,
-                    price if kind == "limit" else None, price if kind != "limit" else None,
-                    status, t.quantity if filled else _ZERO, t.exit_price if filled else None,
-                    exit_fee if filled else _ZERO, tag, reason,
-                ))  # fmt: skip
+                out.append(
+                    OrderRecord(
+                        f"X-{legs}",
+                        t.entry_time_ms,
+                        t.symbol,
+                        "sell",
+                        kind,
+                        t.quantity,
+                        price if kind == "limit" else None,
+                        price if kind != "limit" else None,
+                        status,
+                        t.quantity if filled else _ZERO,
+                        t.exit_price if filled else None,
+                        exit_fee if filled else _ZERO,
+                        tag,
+                        reason,
+                    )
+                )
         if t.exit_reason == "signal":
-            out.append(OrderRecord(f"O-{exit_no}", t.exit_time_ms, t.symbol, "sell", "market",
-                                   t.quantity, None, None, "filled", t.quantity, t.exit_price,
-                                   exit_fee, "signal", ""))  # fmt: skip
+            out.append(
+                OrderRecord(
+                    f"O-{exit_no}",
+                    t.exit_time_ms,
+                    t.symbol,
+                    "sell",
+                    "market",
+                    t.quantity,
+                    None,
+                    None,
+                    "filled",
+                    t.quantity,
+                    t.exit_price,
+                    exit_fee,
+                    "signal",
+                    "",
+                )
+            )
         elif t.exit_reason == "end_of_data":
             if exit_no:  # an exit signal on the last candle never met a price
-                out.append(OrderRecord(f"O-{exit_no}", t.exit_time_ms, t.symbol, "sell", "market",
-                                       t.quantity, None, None, "canceled", _ZERO, None, _ZERO,
-                                       "signal", _CANCELED))  # fmt: skip
-            out.append(OrderRecord("O-end", t.exit_time_ms, t.symbol, "sell", "market",
-                                   t.quantity, None, None, "filled", t.quantity, t.exit_price,
-                                   exit_fee, "end_of_data", ""))  # fmt: skip
+                out.append(
+                    OrderRecord(
+                        f"O-{exit_no}",
+                        t.exit_time_ms,
+                        t.symbol,
+                        "sell",
+                        "market",
+                        t.quantity,
+                        None,
+                        None,
+                        "canceled",
+                        _ZERO,
+                        None,
+                        _ZERO,
+                        "signal",
+                        _CANCELED,
+                    )
+                )
+            out.append(
+                OrderRecord(
+                    "O-end",
+                    t.exit_time_ms,
+                    t.symbol,
+                    "sell",
+                    "market",
+                    t.quantity,
+                    None,
+                    None,
+                    "filled",
+                    t.quantity,
+                    t.exit_price,
+                    exit_fee,
+                    "end_of_data",
+                    "",
+                )
+            )
         return out, legs
 
     def _exit_fee(self, t: TradeRecord) -> Decimal:

@@ -167,25 +167,31 @@ def backtest(
             end_ms=None if end is None else parse_time(end, "--to"),
             path=path,  # type: ignore[arg-type]
         )
-        with Progress(
+        bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=console,
             transient=True,
-        ) as bar:
-            task = bar.add_task("backtest", total=None)
+        )
+        task = bar.add_task("backtest", total=None)
 
-            def started(total: int, chosen: str) -> None:
-                bar.update(task, total=total, description=f"backtest ({chosen} path)")
+        def started(total: int, chosen: str) -> None:
+            # Shown only once the inputs are valid and the data is loaded.
+            bar.start()
+            bar.update(task, total=total, description=f"backtest ({chosen} path)")
 
+        try:
             outcome = run_backtest_job(
                 request,
                 settings.candles_dir,
                 started,
                 lambda done: bar.update(task, completed=done),
             )
+        finally:
+            if bar.live.is_started:
+                bar.stop()
     _print_summary(outcome, request)
 
 

@@ -20,7 +20,8 @@ from xor_trading.backtest.run_result import BacktestResult
 from xor_trading.backtest.runner import PathName, choose_path, run_backtest
 from xor_trading.core.errors import ConfigError, DataError
 from xor_trading.core.timeframes import Timeframe
-from xor_trading.data.candle_store import ParquetCandleStore, read_file
+from xor_trading.data.candle_store import ParquetCandleStore
+from xor_trading.data.importers import load_external
 from xor_trading.domain.instruments import Instrument
 from xor_trading.exchanges.simulated.markets import load_instrument
 from xor_trading.strategy.registry import get_strategy
@@ -79,14 +80,15 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 def _load_frame(req: BacktestRequest, tf: Timeframe, candles_root: Path) -> CandleFrame:
     if req.data_file is not None:
-        if not req.data_file.is_file():
-            raise DataError(f"data file {req.data_file} does not exist", "check the --data path")
-        frame = read_file(req.data_file, tf)
-        if frame.timeframe_ms != tf.ms:
+        loaded = load_external(req.data_file, timeframe=tf)
+        if loaded.reordered or loaded.duplicates_dropped:
+            problem = "is not in time order" if loaded.reordered else "repeats candles"
             raise DataError(
-                f"{req.data_file} holds candles of {frame.timeframe_ms // 1000}s, not {tf}",
-                "pass --timeframe to match the file, or resample it with `xor data import`",
+                f"{req.data_file} {problem}",
+                f"a backtest reads a file as it is; `xor data import {req.data_file}` sorts and "
+                "cleans it into the store",
             )
+        frame = loaded.frame
         frame = frame.between(req.start_ms, req.end_ms)
     else:
         store = ParquetCandleStore(candles_root)

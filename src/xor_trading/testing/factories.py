@@ -46,8 +46,15 @@ def frame_from_rows(rows: Sequence[tuple[float, float, float, float, float]]) ->
     """1-minute candles from ``(open, high, low, close, volume)`` rows."""
     arr = np.asarray(rows, dtype=np.float64).reshape(-1, 5)
     ts = T0_MS + np.arange(len(arr), dtype=np.int64) * MINUTE_MS
-    return CandleFrame(ts, arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(),
-                       arr[:, 3].copy(), arr[:, 4].copy(), MINUTE_MS)  # fmt: skip
+    return CandleFrame(
+        ts,
+        arr[:, 0].copy(),
+        arr[:, 1].copy(),
+        arr[:, 2].copy(),
+        arr[:, 3].copy(),
+        arr[:, 4].copy(),
+        MINUTE_MS,
+    )
 
 
 def frame_from_closes(closes: Sequence[float], wick: float = 0.5) -> CandleFrame:

@@ -300,10 +300,19 @@ def test_compute_metrics_empty_inputs_gives_zeros_and_nones() -> None:
     assert m.fees_paid == Decimal(0)
     assert m.net_profit == Decimal(0)
     for name in (
-        "cagr_pct", "sharpe", "sortino", "calmar", "win_rate_pct", "profit_factor",
-        "expectancy", "avg_win", "avg_loss", "best_trade_pct", "worst_trade_pct",
+        "cagr_pct",
+        "sharpe",
+        "sortino",
+        "calmar",
+        "win_rate_pct",
+        "profit_factor",
+        "expectancy",
+        "avg_win",
+        "avg_loss",
+        "best_trade_pct",
+        "worst_trade_pct",
         "avg_holding_ms",
-    ):  # fmt: skip
+    ):
         assert getattr(m, name) is None, name
     json.dumps(m.to_dict(), allow_nan=False)
 
@@ -315,13 +324,34 @@ def test_to_dict_keys_snake_case_and_money_as_strings() -> None:
     d = m.to_dict()
 
     assert list(d) == [
-        "start_time_ms", "end_time_ms", "initial_capital", "final_equity", "net_profit",
-        "total_return_pct", "cagr_pct", "sharpe", "sortino", "calmar", "max_drawdown_pct",
-        "max_drawdown_duration_ms", "exposure_pct", "number_of_trades", "winning_trades",
-        "losing_trades", "win_rate_pct", "profit_factor", "gross_profit", "gross_loss",
-        "expectancy", "avg_win", "avg_loss", "best_trade_pct", "worst_trade_pct",
-        "avg_holding_ms", "fees_paid",
-    ]  # fmt: skip
+        "start_time_ms",
+        "end_time_ms",
+        "initial_capital",
+        "final_equity",
+        "net_profit",
+        "total_return_pct",
+        "cagr_pct",
+        "sharpe",
+        "sortino",
+        "calmar",
+        "max_drawdown_pct",
+        "max_drawdown_duration_ms",
+        "exposure_pct",
+        "number_of_trades",
+        "winning_trades",
+        "losing_trades",
+        "win_rate_pct",
+        "profit_factor",
+        "gross_profit",
+        "gross_loss",
+        "expectancy",
+        "avg_win",
+        "avg_loss",
+        "best_trade_pct",
+        "worst_trade_pct",
+        "avg_holding_ms",
+        "fees_paid",
+    ]
     assert d["initial_capital"] == "100"
     assert d["net_profit"] == "10.00"
     assert d["fees_paid"] == "0.50"

@@ -64,7 +64,12 @@ def test_instrument_round_price_to_tick_gives_expected(
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("0.009479", "0.00947"), ("0.00947", "0.00947"), ("0.000009", "0.00000"), ("1.999999", "1.99999")],
+    [
+        ("0.009479", "0.00947"),
+        ("0.00947", "0.00947"),
+        ("0.000009", "0.00000"),
+        ("1.999999", "1.99999"),
+    ],
 )
 def test_instrument_round_quantity_down_never_rounds_up(value: str, expected: str) -> None:
     result = BTC_USDT.round_quantity_down(D(value))

@@ -29,32 +29,64 @@ S = OrderStatus
 EXPECTED: dict[OrderStatus, set[OrderStatus]] = {
     S.INITIALIZED: {S.SUBMITTED, S.DENIED},
     S.SUBMITTED: {
-        S.ACCEPTED, S.REJECTED, S.UNKNOWN, S.FILLED, S.PARTIALLY_FILLED, S.CANCELED,
-        S.PENDING_CANCEL, S.EXPIRED,
+        S.ACCEPTED,
+        S.REJECTED,
+        S.UNKNOWN,
+        S.FILLED,
+        S.PARTIALLY_FILLED,
+        S.CANCELED,
+        S.PENDING_CANCEL,
+        S.EXPIRED,
     },
     S.ACCEPTED: {
-        S.TRIGGERED, S.PARTIALLY_FILLED, S.FILLED, S.PENDING_CANCEL, S.CANCELED, S.EXPIRED,
+        S.TRIGGERED,
+        S.PARTIALLY_FILLED,
+        S.FILLED,
+        S.PENDING_CANCEL,
+        S.CANCELED,
+        S.EXPIRED,
         S.UNKNOWN,
     },
     S.TRIGGERED: {
-        S.PARTIALLY_FILLED, S.FILLED, S.PENDING_CANCEL, S.CANCELED, S.EXPIRED, S.UNKNOWN,
+        S.PARTIALLY_FILLED,
+        S.FILLED,
+        S.PENDING_CANCEL,
+        S.CANCELED,
+        S.EXPIRED,
+        S.UNKNOWN,
     },
     S.PARTIALLY_FILLED: {
-        S.PARTIALLY_FILLED, S.FILLED, S.PENDING_CANCEL, S.CANCELED, S.EXPIRED, S.UNKNOWN,
+        S.PARTIALLY_FILLED,
+        S.FILLED,
+        S.PENDING_CANCEL,
+        S.CANCELED,
+        S.EXPIRED,
+        S.UNKNOWN,
     },
     S.PENDING_CANCEL: {
-        S.CANCELED, S.PARTIALLY_FILLED, S.FILLED, S.ACCEPTED, S.TRIGGERED, S.UNKNOWN,
+        S.CANCELED,
+        S.PARTIALLY_FILLED,
+        S.FILLED,
+        S.ACCEPTED,
+        S.TRIGGERED,
+        S.UNKNOWN,
     },
     S.UNKNOWN: {
-        S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.REJECTED,
-        S.EXPIRED, S.PENDING_CANCEL,
+        S.ACCEPTED,
+        S.TRIGGERED,
+        S.PARTIALLY_FILLED,
+        S.FILLED,
+        S.CANCELED,
+        S.REJECTED,
+        S.EXPIRED,
+        S.PENDING_CANCEL,
     },
     S.DENIED: set(),
     S.FILLED: set(),
     S.CANCELED: set(),
     S.REJECTED: set(),
     S.EXPIRED: set(),
-}  # fmt: skip
+}
 
 TERMINAL = {S.DENIED, S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED}
 ALLOWED_PAIRS = [(a, b) for a, targets in EXPECTED.items() for b in sorted(targets, key=str)]
@@ -143,10 +175,21 @@ def test_order_status_non_terminal_has_exits(status: OrderStatus) -> None:
 
 @pytest.mark.parametrize(
     ("status", "is_open"),
-    [(S.INITIALIZED, False), (S.SUBMITTED, True), (S.ACCEPTED, True), (S.TRIGGERED, True),
-     (S.PARTIALLY_FILLED, True), (S.PENDING_CANCEL, True), (S.UNKNOWN, True), (S.DENIED, False),
-     (S.FILLED, False), (S.CANCELED, False), (S.REJECTED, False), (S.EXPIRED, False)],
-)  # fmt: skip
+    [
+        (S.INITIALIZED, False),
+        (S.SUBMITTED, True),
+        (S.ACCEPTED, True),
+        (S.TRIGGERED, True),
+        (S.PARTIALLY_FILLED, True),
+        (S.PENDING_CANCEL, True),
+        (S.UNKNOWN, True),
+        (S.DENIED, False),
+        (S.FILLED, False),
+        (S.CANCELED, False),
+        (S.REJECTED, False),
+        (S.EXPIRED, False),
+    ],
+)
 def test_order_status_is_open_only_when_possibly_working_at_venue(
     status: OrderStatus, is_open: bool
 ) -> None:

@@ -35,15 +35,26 @@ def test_to_decimal_decimal_is_returned_unchanged() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [float("nan"), float("inf"), float("-inf"), "NaN", "Infinity", "-inf", D("NaN"), D("sNaN"),
-     D("Infinity")],
-)  # fmt: skip
+    [
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        "NaN",
+        "Infinity",
+        "-inf",
+        D("NaN"),
+        D("sNaN"),
+        D("Infinity"),
+    ],
+)
 def test_to_decimal_non_finite_raises_value_error(value: object) -> None:
     with pytest.raises(ValueError, match="not a finite number"):
         to_decimal(value)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("value", "expected"), [("105554.32", "105554.32"), (0.1, "0.1"), (3, "3")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("105554.32", "105554.32"), (0.1, "0.1"), (3, "3")]
+)
 def test_price_positive_value_gives_decimal(value: object, expected: str) -> None:
     p = price(value)  # type: ignore[arg-type]
     assert isinstance(p, Decimal)

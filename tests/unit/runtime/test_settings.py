@@ -74,7 +74,9 @@ def test_settings_xor_default_exchange_env_var(monkeypatch: pytest.MonkeyPatch) 
 def test_settings_toml_file_via_xor_config_file_is_read(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _config(monkeypatch, tmp_path, f'data_dir = "{tmp_path / "from-file"}"\ndefault_exchange = "okx"\n')
+    _config(
+        monkeypatch, tmp_path, f'data_dir = "{tmp_path / "from-file"}"\ndefault_exchange = "okx"\n'
+    )
     s = load_settings()
     assert s.data_dir == tmp_path / "from-file"
     assert s.default_exchange == "okx"
@@ -95,7 +97,9 @@ def test_settings_missing_config_file_is_not_an_error(
 
 
 def test_settings_env_beats_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _config(monkeypatch, tmp_path, f'data_dir = "{tmp_path / "from-file"}"\ndefault_exchange = "okx"\n')
+    _config(
+        monkeypatch, tmp_path, f'data_dir = "{tmp_path / "from-file"}"\ndefault_exchange = "okx"\n'
+    )
     monkeypatch.setenv("XOR_DATA_DIR", str(tmp_path / "from-env"))
     s = load_settings()
     assert s.data_dir == tmp_path / "from-env"
