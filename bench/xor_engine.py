@@ -50,7 +50,7 @@ def load() -> tuple[XorEngine | None, str]:
 
         try:
             get_strategy(STRATEGY)
-        except Exception:  # noqa: BLE001 - entry point not in this venv's metadata yet
+        except Exception:
             # The entry point is only seen after (re)installing the product's metadata
             # (bench/setup_env.sh does that); importing the module registers it as well.
             import xor_trading.strategies.sma_cross  # noqa: F401
@@ -61,6 +61,6 @@ def load() -> tuple[XorEngine | None, str]:
             fee_bps=Decimal("10"), slippage_bps=Decimal("0"),
         )  # fmt: skip
         instrument = load_instrument("binance", "BTC/USDT")
-    except Exception as exc:  # noqa: BLE001 - any failure here means "not ready"
+    except Exception as exc:
         return None, f"{NOT_AVAILABLE} ({type(exc).__name__}: {exc})"
     return XorEngine(run_backtest, config, instrument, CandleFrame), ""

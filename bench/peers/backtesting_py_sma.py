@@ -46,7 +46,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py's progress bar: noise, and it costs time
 
-from peers.common import (  # noqa: E402
+from backtesting import Strategy
+from backtesting.lib import FractionalBacktest, crossover
+
+from peers.common import (
     CASH,
     COMMISSION,
     FAST,
@@ -62,11 +65,7 @@ from peers.common import (  # noqa: E402
     price_ticks,
     ticks_to_str,
 )
-
-from backtesting import Strategy  # noqa: E402
-from backtesting.lib import FractionalBacktest, crossover  # noqa: E402
-
-from xor_trading.indicators.moving_average import sma  # noqa: E402
+from xor_trading.indicators.moving_average import sma
 
 FIXTURE_COLUMNS = (
     "entry_time", "exit_time", "entry_price", "exit_price", "quantity", "pnl", "commission",
@@ -182,7 +181,7 @@ def trades_from_stats(stats: Any) -> list[PeerTrade]:
         for a, b, c, d, e, f, g in zip(
             entry_ms.tolist(), exit_ms.tolist(), entry_t.tolist(), exit_t.tolist(), lots.tolist(),
             df["PnL"].tolist(), df["Commission"].tolist(), strict=True,
-        )  # fmt: skip
+        )
     ]
 
 

@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-from peers.common import (  # noqa: E402
+from peers.common import (
     CASH,
     COMMISSION,
     LOT,
@@ -52,7 +52,7 @@ from peers.common import (  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    import vectorbt as vbt  # noqa: E402
+    import vectorbt as vbt
 
 
 def portfolio(
@@ -109,7 +109,7 @@ def trades(candles: Candles) -> list[RefTrade]:
                 int(price_ticks(np.array([r["entry_price"]]))[0]),
                 int(price_ticks(np.array([r["exit_price"]]))[0]),
                 round(float(r["size"]) / LOT),
-            )  # fmt: skip
+            )
         )
     return out
 

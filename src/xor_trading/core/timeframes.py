@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from xor_trading.core.errors import ConfigError
 
 _UNIT_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+_PATTERN = re.compile(r"([0-9]+)([smhdw])", re.ASCII)  # ASCII digits only: "²m" is not a count
 MS_PER_YEAR = 365 * 86_400_000  # crypto trades every day of the year
 
 
@@ -21,14 +23,14 @@ class Timeframe:
     def parse(cls, text: str) -> Timeframe:
         """Parse ``<count><unit>`` with unit one of s, m, h, d, w; raises ``ConfigError``."""
         t = text.strip()
-        unit = t[-1:]
-        count = t[:-1]
-        if unit not in _UNIT_MS or not count.isdigit() or int(count) <= 0:
+        match = _PATTERN.fullmatch(t)
+        if match is None or int(match[1]) <= 0:
             raise ConfigError(
                 f"unknown timeframe {text!r}",
                 "use a count and a unit, for example 1m, 5m, 15m, 1h, 4h or 1d",
             )
-        return cls(text=f"{int(count)}{unit}", ms=int(count) * _UNIT_MS[unit])
+        count, unit = int(match[1]), match[2]
+        return cls(text=f"{count}{unit}", ms=count * _UNIT_MS[unit])
 
     @property
     def periods_per_year(self) -> float:

@@ -201,8 +201,9 @@ class Order:
                 f"order {self.order_id}: fill of {qty} exceeds the remaining {self.remaining_qty}",
                 "the venue reported more than was ordered; reconcile before trading on",
             )
+        done = self.filled_qty + qty == self.quantity
+        # Transition first: a fill the state machine refuses must leave the order untouched.
+        self.transition(OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED)
         self.filled_qty += qty
         self.filled_value += qty * fill_price
         self.fees += fee
-        done = self.filled_qty == self.quantity
-        self.transition(OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED)

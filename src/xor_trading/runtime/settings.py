@@ -8,6 +8,7 @@ Settings are built when asked for (:func:`load_settings`), never at import time.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -68,6 +69,11 @@ def load_settings(**overrides: object) -> Settings:
     """Build settings now; a bad value raises :class:`ConfigError` naming the variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"config file {config_file_path()} is not valid TOML: {exc}",
+            "fix the file or point XOR_CONFIG_FILE elsewhere",
+        ) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -69,8 +70,12 @@ def test_message_bus_publish_other_type_is_not_delivered() -> None:
 def test_message_bus_publish_calls_handlers_in_subscription_order() -> None:
     bus = MessageBus()
     calls: list[str] = []
+
+    def recorder(name: str) -> Callable[[Tick], None]:
+        return lambda event: calls.append(name)
+
     for name in ["risk", "portfolio", "strategy", "recorder"]:
-        bus.subscribe(Tick, lambda e, name=name: calls.append(name))
+        bus.subscribe(Tick, recorder(name))
     bus.publish(Tick(1))
     assert calls == ["risk", "portfolio", "strategy", "recorder"]
 

@@ -13,8 +13,16 @@ from xor_trading.cli.main import app
 from xor_trading.data.candle_store import ParquetCandleStore
 from xor_trading.data.parquet_file import read_candle_parquet
 
-SAMPLE = (Path(__file__).resolve().parents[3] / "src" / "xor_trading" / "data" / "samples"
-          / "binance" / "BTC-USDT" / "1m.parquet")
+SAMPLE = (
+    Path(__file__).resolve().parents[3]
+    / "src"
+    / "xor_trading"
+    / "data"
+    / "samples"
+    / "binance"
+    / "BTC-USDT"
+    / "1m.parquet"
+)
 
 
 @pytest.fixture
@@ -36,16 +44,40 @@ BASE = ("backtest", "--strategy", "sma_cross", "--symbol", "BTC/USDT", "--timefr
 
 def test_backtest_writes_every_output_file(store_dir: Path) -> None:
     out = store_dir / "out"
-    code, stdout, _ = _run(*BASE, "--param", "fast=10", "--param", "slow=30", "--stop-loss-pct",
-                           "1", "--take-profit-pct", "2", "--output", str(out))
+    code, stdout, _ = _run(
+        *BASE,
+        "--param",
+        "fast=10",
+        "--param",
+        "slow=30",
+        "--stop-loss-pct",
+        "1",
+        "--take-profit-pct",
+        "2",
+        "--output",
+        str(out),
+    )
     assert code == 0, stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "equity.csv", "metrics.json", "orders.csv", "report.html", "trades.csv"]
+        "equity.csv",
+        "metrics.json",
+        "orders.csv",
+        "report.html",
+        "trades.csv",
+    ]
     with (out / "trades.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert rows, "the demo range produces trades"
-    assert {"entry_time", "exit_time", "side", "entry_price", "exit_price", "quantity", "fees",
-            "pnl"} <= set(rows[0])
+    assert {
+        "entry_time",
+        "exit_time",
+        "side",
+        "entry_price",
+        "exit_price",
+        "quantity",
+        "fees",
+        "pnl",
+    } <= set(rows[0])
     assert rows[0]["entry_time"].endswith("Z")
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["run"]["path"] == "fast"
@@ -111,7 +143,8 @@ def test_backtest_corrupt_data_file_is_refused(store_dir: Path) -> None:
     bad.write_bytes(b"this is not parquet")
     code, _, stderr = _run(*BASE, "--data", str(bad), "--output", str(store_dir / "out"))
     assert code == 2
-    assert str(bad) in stderr and stderr.count("\n") == 1
+    assert str(bad) in stderr
+    assert stderr.count("\n") == 1
     assert not (store_dir / "out").exists()
 
 

@@ -47,11 +47,6 @@ def test_timeframe_parse_invalid_spelling_raises_config_error(text: str) -> None
     assert "1m, 5m, 15m, 1h, 4h or 1d" in info.value.hint
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: str.isdigit() accepts superscript digits that int() rejects, so "
-    "Timeframe.parse('²m') raises a bare ValueError instead of ConfigError",
-)
 def test_timeframe_parse_superscript_digit_raises_config_error() -> None:
     with pytest.raises(ConfigError):
         Timeframe.parse("\u00b2m")

@@ -185,11 +185,6 @@ def test_position_round_trip_with_terminating_average_realises_exact_pnl() -> No
     assert pos.realized_pnl == D(3)  # sold 204, bought 201
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: avg_entry is a rounded 28-digit Decimal quotient when the weighted average "
-    "does not terminate, so realised PnL of a round trip misses sells - buys (by ~1e-27)",
-)
 def test_position_round_trip_with_non_terminating_average_realises_exact_pnl() -> None:
     pos = Position(SYMBOL)
     pos.apply(_fill(BUY, "1", "1"))
@@ -316,22 +311,12 @@ _INEXACT_STEPS: list[Step] = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Position.apply realises PnL from a rounded non-terminating avg_entry, so the "
-    "ledger's documented invariant balance == deposits + realized_pnl - fees is not exact",
-)
 def test_position_and_ledger_two_buy_prices_once_flat_ledger_identity_exact() -> None:
     pos, acct, totals = _run(_INEXACT_STEPS)
     assert pos.is_flat
     assert acct.balance == DEPOSIT + totals["realized"] - totals["fees"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Position.apply realises PnL from a rounded non-terminating avg_entry, so a "
-    "flat round trip does not conserve cash exactly (deposits - buys + sells - fees)",
-)
 def test_position_and_ledger_two_buy_prices_once_flat_cash_conserved_exactly() -> None:
     pos, acct, totals = _run(_INEXACT_STEPS)
     cash = DEPOSIT - totals["buys"] + totals["sells"] - totals["fees"]

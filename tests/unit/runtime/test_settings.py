@@ -144,11 +144,6 @@ def test_settings_unrelated_xor_env_var_is_ignored(monkeypatch: pytest.MonkeyPat
     assert load_settings().default_exchange == "binance"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: load_settings catches only pydantic ValidationError, so a malformed TOML "
-    "config file escapes as tomllib.TOMLDecodeError without a hint instead of ConfigError",
-)
 def test_settings_malformed_toml_file_raises_config_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
