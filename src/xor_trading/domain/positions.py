@@ -25,7 +25,6 @@ from xor_trading.core.ids import Symbol
 from xor_trading.domain.fills import Fill
 from xor_trading.domain.values import ZERO
 
-
 RELEASE_QUANTUM = Decimal("1e-12")
 
 
