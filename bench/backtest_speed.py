@@ -9,7 +9,7 @@ invocation: backtesting.py and vectorbt (the baselines) and the product's fast a
 paths. Each engine is warmed up first (numba JIT etc.) on a small slice, then timed on the
 whole run -- indicators, signals, simulation and the trade list; building its input from
 the candles is not timed. Engines whose run takes under --repeat-below seconds are run again
-(up to --max-runs) and the best run counts.
+(up to --max-runs, interleaved) and the best run counts.
 
 Peak memory: the product's fast-path and event-path backtests each run again in a fresh
 child process that reads the series from a Parquet file and reports its
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import resource
@@ -51,6 +52,10 @@ FAST_VS_VECTORBT = 2.0
 EVENT_VS_BACKTESTING = 2.0
 PEAK_RSS_MB = 300.0
 ENGINES = ("backtesting.py", "vectorbt", "xor fast", "xor event")
+# 1000 USDT per trade loses ~2 USDT of fees per round trip: a 10,000 USDT account is spent
+# after ~4,500 trades (~230k candles), and the rest of a 1M-candle run would trade nothing.
+# The benchmark therefore starts every engine with enough capital to trade to the end.
+BENCH_CAPITAL = 1_000_000
 
 
 @dataclass
@@ -76,17 +81,11 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(run: Callable[[], int], repeat_below: float, max_runs: int) -> tuple[float, int, list[float]]:
-    """Best wall time of ``run`` (re-run while the total is under ``repeat_below`` seconds)."""
-    seconds: list[float] = []
-    trades = -1
-    while True:
-        gc.collect()
-        start = time.perf_counter()
-        trades = run()
-        seconds.append(time.perf_counter() - start)
-        if sum(seconds) >= repeat_below or len(seconds) >= max_runs:
-            return min(seconds), trades, seconds
+def timed(run: Callable[[], int]) -> tuple[float, int]:
+    gc.collect()
+    start = time.perf_counter()
+    trades = run()
+    return time.perf_counter() - start, trades
 
 
 # --- child process: one product backtest from a Parquet file, reporting peak RSS ---------
@@ -104,7 +103,7 @@ def vm_hwm_mb() -> float:
     return float("nan")
 
 
-def memory_child(parquet: Path, path: str) -> int:
+def memory_child(parquet: Path, path: str, capital: int) -> int:
     """Entry point of the child process: no peer is imported here.
 
     ``ru_maxrss`` survives ``execve``: a process exec'd from this benchmark's (large) parent
@@ -117,7 +116,7 @@ def memory_child(parquet: Path, path: str) -> int:
         _, status = os.waitpid(pid, 0)
         return os.waitstatus_to_exitcode(status)
     try:
-        code = _measure_backtest(parquet, path)
+        code = _measure_backtest(parquet, path, capital)
     except BaseException as exc:
         print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
         code = 1
@@ -125,11 +124,11 @@ def memory_child(parquet: Path, path: str) -> int:
     os._exit(code)
 
 
-def _measure_backtest(parquet: Path, path: str) -> int:
+def _measure_backtest(parquet: Path, path: str, capital: int) -> int:
     import xor_engine
     from peers.common import load_candles
 
-    engine, reason = xor_engine.load()
+    engine, reason = xor_engine.load(capital)
     if engine is None:
         print(json.dumps({"error": reason}))
         return 2
@@ -147,9 +146,13 @@ def _measure_backtest(parquet: Path, path: str) -> int:
     print(
         json.dumps(
             {
-                "path": path, "bars": len(frame), "trades": len(result.trades),
-                "seconds": seconds, "rss_after_import_mb": after_import,
-                "rss_after_load_mb": after_load, "peak_rss_mb": rss_mb(),
+                "path": path,
+                "bars": len(frame),
+                "trades": len(result.trades),
+                "seconds": seconds,
+                "rss_after_import_mb": after_import,
+                "rss_after_load_mb": after_load,
+                "peak_rss_mb": rss_mb(),
                 "vm_hwm_mb": vm_hwm_mb(),
             }
         )
@@ -157,9 +160,10 @@ def _measure_backtest(parquet: Path, path: str) -> int:
     return 0
 
 
-def peak_rss_of(parquet: Path, path: str) -> dict[str, object]:
+def peak_rss_of(parquet: Path, path: str, capital: int) -> dict[str, object]:
+    cmd = [sys.executable, __file__, "--memory-child", str(parquet), "--path", path]
     proc = subprocess.run(
-        [sys.executable, __file__, "--memory-child", str(parquet), "--path", path],
+        [*cmd, "--capital", str(capital)],
         capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
@@ -181,26 +185,33 @@ def describe(candles: Candles, real: Candles) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=int, default=1_000_000)
     parser.add_argument("--candles", type=Path, default=REAL_CANDLES, help="the real series")
     parser.add_argument("--warmup-bars", type=int, default=5_000)
-    parser.add_argument("--repeat-below", type=float, default=2.0, help="re-run engines faster than this (s)")
-    parser.add_argument("--max-runs", type=int, default=5)
-    parser.add_argument("--engines", default=",".join(ENGINES), help=f"subset of {', '.join(ENGINES)}")
+    parser.add_argument("--repeat-below", type=float, default=2.0, help="re-run faster engines (s)")
+    parser.add_argument("--max-runs", type=int, default=7)
+    parser.add_argument(
+        "--capital", type=int, default=BENCH_CAPITAL,
+        help="starting USDT of every engine (large enough never to run short; see README)",
+    )  # fmt: skip
+    parser.add_argument("--engines", default=",".join(ENGINES), help=f"subset of {ENGINES}")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS child runs")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--path", default="fast", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-
-    if args.memory_child is not None:
-        return memory_child(args.memory_child, args.path)
-
-    wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
-    unknown = sorted(set(wanted) - set(ENGINES))
+    args.wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = sorted(set(args.wanted) - set(ENGINES))
     if unknown:
         parser.error(f"unknown engine(s) {unknown}; choose from {ENGINES}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.memory_child is not None:
+        return memory_child(args.memory_child, args.path, args.capital)
 
     try:
         with warnings.catch_warnings():
@@ -208,13 +219,14 @@ def main(argv: list[str] | None = None) -> int:
             import backtesting
             import vectorbt
     except ImportError as exc:
-        print(f"backtest_speed: peers missing ({exc}); run `bash bench/setup_env.sh` and use .venv-bench/bin/python")
+        print(f"backtest_speed: peers missing ({exc}); run `bash bench/setup_env.sh`")
+        print("  and run this script with .venv-bench/bin/python")
         return 2
     import xor_engine
     from peers import backtesting_py_sma, vectorbt_sma
     from peers.common import load_candles, synthetic_series, write_candles
 
-    engine, reason = xor_engine.load()
+    engine, reason = xor_engine.load(args.capital)
 
     real = load_candles(args.candles)
     candles = synthetic_series(real, args.bars)
@@ -222,30 +234,31 @@ def main(argv: list[str] | None = None) -> int:
     warm = candles.slice(0, min(args.warmup_bars, bars))
     print(f"backtest_speed: SMA(10/30) cross, long only, on {describe(candles, real)}")
     print(
-        f"  python {platform.python_version()}, {os.cpu_count()} cores; backtesting {backtesting.__version__}, "
-        f"vectorbt {vectorbt.__version__}; warm-up on {len(warm):,} bars; best of up to "
-        f"{args.max_runs} runs for engines under {args.repeat_below:g} s"
+        f"  python {platform.python_version()}, {os.cpu_count()} cores; "
+        f"backtesting {backtesting.__version__}, vectorbt {vectorbt.__version__}; "
+        f"capital {args.capital:,} USDT, 1,000 USDT per trade, 0.1 % fee; "
+        f"load average at start {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"  warm-up on {len(warm):,} bars; engines under {args.repeat_below:g} s are run up to "
+        f"{args.max_runs} times and the best run counts"
     )
 
-    # Inputs in each engine's own form (not timed, like loading the data).
+    # Each engine's input in its own form is built outside the timing (like loading data).
     runners: dict[str, tuple[str, Callable[[Candles], Callable[[], int]]]] = {}
 
     def bt_runner(c: Candles) -> Callable[[], int]:
         frame = backtesting_py_sma.to_frame(c)
-        return lambda: len(backtesting_py_sma.run(c, frame))
+        return lambda: len(backtesting_py_sma.run(c, frame, cash=args.capital))
 
     def vbt_runner(c: Candles) -> Callable[[], int]:
-        return lambda: vectorbt_sma.run(c.open, c.high, c.low, c.close, c.volume)
+        cash = args.capital
+        return lambda: vectorbt_sma.run(c.open, c.high, c.low, c.close, c.volume, init_cash=cash)
 
     runners["backtesting.py"] = (backtesting.__version__, bt_runner)
     runners["vectorbt"] = (vectorbt.__version__, vbt_runner)
     if engine is not None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            xor_version = version("xor-trading")
-        except PackageNotFoundError:
-            xor_version = "src"
+        xor_version = _product_version()
 
         def xor_runner(path: str) -> Callable[[Candles], Callable[[], int]]:
             def make(c: Candles) -> Callable[[], int]:
@@ -259,26 +272,42 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"  xor fast / xor event: SKIPPED -- {reason}")
 
+    # First every engine once, warm-up then one timed run; then further rounds for the
+    # engines whose runs are short, interleaved (vectorbt, fast, vectorbt, fast, ...) so that
+    # a change in the machine's load hits both sides of a ratio alike. Best run counts.
     timings: dict[str, Timing] = {}
+    timed_runs: dict[str, Callable[[], int]] = {}
     for name in ENGINES:
         if name not in runners:
             timings[name] = Timing(name, "-", note=reason or "not run")
             continue
         version, make = runners[name]
-        if name not in wanted:
-            timings[name] = Timing(name, version, note="skipped (--engines)")
+        t = timings[name] = Timing(name, version)
+        if name not in args.wanted:
+            t.note = "skipped (--engines)"
             continue
-        t = Timing(name, version)
         try:
             make(warm)()  # warm-up: JIT, caches, lazy imports
-            run = make(candles)
-            t.seconds, t.trades, t.all_seconds = measure(run, args.repeat_below, args.max_runs)
-            t.runs = len(t.all_seconds)
-        except Exception as exc:
+            timed_runs[name] = make(candles)
+            seconds, t.trades = timed(timed_runs[name])
+            t.all_seconds.append(seconds)
+        except Exception as exc:  # report it, keep benchmarking the others
             t.note = f"failed: {type(exc).__name__}: {exc}"
-        timings[name] = t
-        shown = f"{t.seconds:.3f} s, {t.trades:,} trades" if t.ok else t.note
+            timed_runs.pop(name, None)
+        shown = f"{t.trades:,} trades in {t.all_seconds[0]:.3f} s" if t.ok else t.note
         print(f"  ran {name}: {shown}", flush=True)
+    for _ in range(args.max_runs - 1):
+        for name, run in timed_runs.items():
+            t = timings[name]
+            if sum(t.all_seconds) < args.repeat_below:
+                seconds, _trades = timed(run)
+                t.all_seconds.append(seconds)
+    for name in timed_runs:
+        t = timings[name]
+        t.seconds, t.runs = min(t.all_seconds), len(t.all_seconds)
+        if t.runs > 1:
+            runs = ", ".join(f"{x:.3f}" for x in t.all_seconds)
+            print(f"  re-ran {name}: {runs} s -> best {t.seconds:.3f} s", flush=True)
 
     # Peak memory of a product backtest on the whole series, each path in a fresh process.
     mem: dict[str, dict[str, object]] = {}
@@ -287,12 +316,16 @@ def main(argv: list[str] | None = None) -> int:
             parquet = Path(tmp) / f"btc_usdt_1m_{bars}.parquet"
             write_candles(candles, parquet)
             for path in ("fast", "event"):
-                mem[path] = peak_rss_of(parquet, path)
-                rep = mem[path]
-                shown = rep["error"] if "error" in rep else f"{float(rep['peak_rss_mb']):.0f} MB"  # type: ignore[arg-type]
+                rep = mem[path] = peak_rss_of(parquet, path, args.capital)
+                shown = rep["error"] if "error" in rep else f"{_f(rep['peak_rss_mb']):.0f} MB"
                 print(f"  ran xor {path} in a child process for peak RSS: {shown}", flush=True)
 
-    # --- report -----------------------------------------------------------------------------
+    return report(timings, mem, bars, reason if engine is None else "")
+
+
+def report(
+    timings: dict[str, Timing], mem: dict[str, dict[str, object]], bars: int, why: str
+) -> int:
     bt, vb = timings["backtesting.py"], timings["vectorbt"]
     fast, event = timings["xor fast"], timings["xor event"]
 
@@ -300,99 +333,101 @@ def main(argv: list[str] | None = None) -> int:
         return a.bars_per_s(bars) / b.bars_per_s(bars) if a.ok and b.ok else float("nan")
 
     print()
-    header = f"{'engine':<16}{'version':>9}{'seconds':>10}{'bars/s':>14}{'trades':>9}{'x backtesting.py':>18}{'x vectorbt':>12}"
+    header = (
+        f"{'engine':<16}{'version':>9}{'seconds':>10}{'bars/s':>14}{'trades':>9}"
+        f"{'x backtesting.py':>18}{'x vectorbt':>12}"
+    )
     print(header)
     print("-" * len(header))
     for t in timings.values():
         if t.ok:
             print(
-                f"{t.engine:<16}{t.version:>9}{t.seconds:>10.3f}{t.bars_per_s(bars):>14,.0f}{t.trades:>9,}"
-                f"{_x(ratio(t, bt)):>18}{_x(ratio(t, vb)):>12}"
+                f"{t.engine:<16}{t.version:>9}{t.seconds:>10.3f}{t.bars_per_s(bars):>14,.0f}"
+                f"{t.trades:>9,}{_x(ratio(t, bt)):>18}{_x(ratio(t, vb)):>12}"
             )
         else:
             print(f"{t.engine:<16}{t.version:>9}  {t.note}")
-    print(f"(baselines measured in this run: backtesting.py and vectorbt; {bars:,} bars)")
+    print(f"(ratios are to backtesting.py and vectorbt measured in this run, on {bars:,} bars)")
     print()
 
     failures: list[str] = []
     unmeasured: list[str] = []
+    summary: list[str] = []
 
-    def check(label: str, value: float, target: str, passed: bool | None) -> str:
-        if passed is None:
-            unmeasured.append(label)
-            return f"{label}=n/a"
-        if not passed:
-            failures.append(label)
-        return f"{label}={value}"
-
-    r_fast = ratio(fast, vb)
-    r_event = ratio(event, bt)
-    fast_ok = None if r_fast != r_fast else r_fast >= FAST_VS_VECTORBT  # NaN: not measured
-    event_ok = None if r_event != r_event else r_event >= EVENT_VS_BACKTESTING
-    print(f"fast path / vectorbt        : {_x(r_fast)} (target >= {FAST_VS_VECTORBT:g}x) {_verdict(fast_ok)}")
-    print(f"event path / backtesting.py : {_x(r_event)} (target >= {EVENT_VS_BACKTESTING:g}x) {_verdict(event_ok)}")
-    s_fast = check("fast/vectorbt", round(r_fast, 2), "", fast_ok)
-    s_event = check("event/backtesting.py", round(r_event, 2), "", event_ok)
-
-    s_mem: list[str] = []
-    for path in ("fast", "event"):
-        rep = mem.get(path)
-        peak = rep.get("peak_rss_mb") if rep else None
-        ok = None if not isinstance(peak, float | int) else float(peak) < PEAK_RSS_MB
-        if rep and "error" in rep:
-            print(f"peak RSS {path:<5} path        : not measured ({rep['error']})")
-        elif rep:
-            print(
-                f"peak RSS {path:<5} path        : {float(peak):.0f} MB (target < {PEAK_RSS_MB:g} MB) "
-                f"{_verdict(ok)}  [after imports {float(rep['rss_after_import_mb']):.0f} MB, after loading "
-                f"{float(rep['rss_after_load_mb']):.0f} MB, VmHWM {float(rep['vm_hwm_mb']):.0f} MB; "
-                f"{rep['trades']} trades in {float(rep['seconds']):.2f} s]"
-            )
-        else:
-            print(f"peak RSS {path:<5} path        : not measured")
-        label = f"peak_rss_{path}"
+    def verdict(label: str, shown: str, ok: bool | None) -> str:
         if ok is None:
             unmeasured.append(label)
-            s_mem.append(f"{label}=n/a")
+            summary.append(f"{label}=n/a")
+            return "n/a"
+        if not ok:
+            failures.append(label)
+        summary.append(f"{label}={shown}")
+        return "PASS" if ok else "MISSED"
+
+    for label, r, target in (
+        ("fast/vectorbt", ratio(fast, vb), FAST_VS_VECTORBT),
+        ("event/backtesting.py", ratio(event, bt), EVENT_VS_BACKTESTING),
+    ):
+        ok = None if math.isnan(r) else r >= target
+        v = verdict(label, f"{r:.2f}x", ok)
+        summary[-1] += f" (target>={target:g})"
+        print(f"{label:<22}: {_x(r)} (target >= {target:g}x) {v}")
+
+    for path in ("fast", "event"):
+        label = f"peak_rss_{path}"
+        rep = mem.get(path, {})
+        if "peak_rss_mb" in rep:
+            peak = _f(rep["peak_rss_mb"])
+            v = verdict(label, f"{peak:.0f}MB", peak < PEAK_RSS_MB)
+            print(
+                f"{label:<22}: {peak:.0f} MB (target < {PEAK_RSS_MB:g} MB) {v}  [after imports "
+                f"{_f(rep['rss_after_import_mb']):.0f} MB, after loading the Parquet file "
+                f"{_f(rep['rss_after_load_mb']):.0f} MB; VmHWM {_f(rep['vm_hwm_mb']):.0f} MB; "
+                f"{rep['trades']} trades in {_f(rep['seconds']):.2f} s]"
+            )
         else:
-            if not ok:
-                failures.append(label)
-            s_mem.append(f"{label}={float(peak):.0f}MB")
+            verdict(label, "", None)
+            err = rep.get("error") or (why or "not run")
+            print(f"{label:<22}: not measured ({err})")
+    summary[-1] += f" (target<{PEAK_RSS_MB:g})"
 
     counts = {t.engine: t.trades for t in timings.values() if t.ok}
+    not_run = [e for e in ENGINES if e not in counts]
     if len(set(counts.values())) > 1:
         failures.append("trade counts")
-        print(f"trade counts                : DIFFER {counts}")
-        s_counts = "trades=DIFFER"
+        summary.append("trades=DIFFER")
+        print(f"{'trade counts':<22}: DIFFER {counts}")
     elif counts:
         n = next(iter(counts.values()))
-        missing = [e for e in ENGINES if e not in counts]
-        extra = f" (not run: {', '.join(missing)})" if missing else ""
-        print(f"trade counts                : equal across {len(counts)} engines: {n:,} trades{extra}")
-        s_counts = f"trades={n}" + ("" if not missing else f"({len(counts)}/{len(ENGINES)} engines)")
-    else:
-        s_counts = "trades=n/a"
+        summary.append(f"trades={n}")
+        extra = f" (not run: {', '.join(not_run)})" if not_run else ""
+        print(f"{'trade counts':<22}: equal, {n:,} trades in each of {len(counts)} engines{extra}")
 
-    verdict = "FAIL" if failures else ("INCOMPLETE" if unmeasured else "PASS")
-    why = ""
     if failures:
-        why = f" missed: {', '.join(failures)}"
+        result = f"FAIL (missed: {', '.join(failures)})"
     elif unmeasured:
-        why = f" not measured: {', '.join(unmeasured)}" + (f" ({reason})" if engine is None else "")
-    print(
-        f"SUMMARY backtest_speed: bars={bars} {s_fast}x (target>={FAST_VS_VECTORBT:g}) "
-        f"{s_event}x (target>={EVENT_VS_BACKTESTING:g}) {' '.join(s_mem)} (target<{PEAK_RSS_MB:g}) "
-        f"{s_counts} {verdict}{why}".replace("=n/ax", "=n/a")
-    )
+        result = f"INCOMPLETE (not measured: {', '.join(unmeasured)}{'; ' + why if why else ''})"
+    else:
+        result = "PASS"
+    print(f"SUMMARY backtest_speed: {' '.join(summary)} bars={bars} {result}")
     return 1 if failures else (2 if unmeasured else 0)
 
 
+def _product_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xor-trading")
+    except PackageNotFoundError:
+        return "src"
+
+
+def _f(value: object) -> float:
+    return float(value)  # type: ignore[arg-type]
+
+
 def _x(r: float) -> str:
-    return "n/a" if r != r else f"{r:.2f}x"
-
-
-def _verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("PASS" if ok else "MISSED")
+    return "n/a" if math.isnan(r) else f"{r:.2f}x"
 
 
 if __name__ == "__main__":

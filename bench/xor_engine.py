@@ -1,7 +1,8 @@
 """The product's backtest engine as the benchmarks see it (fast path and event path).
 
 A thin adapter over ``xor_trading.backtest.runner.run_backtest`` with the peer-comparison
-settings (10,000 USDT capital, 1,000 USDT per trade, 10 bps fee, no slippage). When the
+settings (10,000 USDT capital unless told otherwise, 1,000 USDT per trade, 10 bps fee, no
+slippage). When the
 runner is not importable yet, :func:`load` returns ``None`` and the reason, and the
 benchmarks skip the product engines instead of failing on import.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from peers.common import FAST, SLOW, TIMEFRAME_MS, Candles
+from peers.common import CASH, FAST, SLOW, TIMEFRAME_MS, Candles
 
 STRATEGY = "sma_cross"
 PARAMS = {"fast": FAST, "slow": SLOW}
@@ -37,8 +38,8 @@ class XorEngine:
         return self.run_backtest(frame, self.instrument, STRATEGY, PARAMS, self.config, path=path)
 
 
-def load() -> tuple[XorEngine | None, str]:
-    """The engine, or ``None`` and why it is not available."""
+def load(capital: float = CASH) -> tuple[XorEngine | None, str]:
+    """The engine (``capital`` USDT), or ``None`` and why it is not available."""
     try:
         from xor_trading.backtest.runner import BacktestConfig, run_backtest
         from xor_trading.exchanges.simulated.markets import load_instrument
@@ -57,7 +58,7 @@ def load() -> tuple[XorEngine | None, str]:
 
             get_strategy(STRATEGY)
         config = BacktestConfig(
-            capital=Decimal("10000"), stake=Decimal("1000"),
+            capital=Decimal(str(capital)), stake=Decimal("1000"),
             fee_bps=Decimal("10"), slippage_bps=Decimal("0"),
         )  # fmt: skip
         instrument = load_instrument("binance", "BTC/USDT")

@@ -35,7 +35,6 @@ import csv
 import os
 import sys
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py's progress bar: noise, and it costs time
+os.environ.setdefault(
+    "TQDM_DISABLE", "1"
+)  # backtesting.py's progress bar: noise, and it costs time
 
 from backtesting import Strategy
 from backtesting.lib import FractionalBacktest, crossover
@@ -138,7 +139,7 @@ def make_strategy(close: np.ndarray) -> type[Strategy]:
     return SmaCross
 
 
-def run_stats(candles: Candles, frame: pd.DataFrame | None = None) -> Any:
+def run_stats(candles: Candles, frame: pd.DataFrame | None = None, cash: float = CASH) -> Any:
     """Run backtesting.py; return its stats Series (``stats['_trades']`` is the trade list)."""
     frame = to_frame(candles) if frame is None else frame
     strategy = make_strategy(frame["Close"].to_numpy())
@@ -146,7 +147,7 @@ def run_stats(candles: Candles, frame: pd.DataFrame | None = None) -> Any:
         frame,
         strategy,
         fractional_unit=LOT,
-        cash=CASH,
+        cash=cash,
         commission=COMMISSION,
         margin=1.0,
         trade_on_close=False,
@@ -179,20 +180,29 @@ def trades_from_stats(stats: Any) -> list[PeerTrade]:
     return [
         PeerTrade(int(a), int(b), int(c), int(d), int(e), float(f), float(g))
         for a, b, c, d, e, f, g in zip(
-            entry_ms.tolist(), exit_ms.tolist(), entry_t.tolist(), exit_t.tolist(), lots.tolist(),
-            df["PnL"].tolist(), df["Commission"].tolist(), strict=True,
+            entry_ms.tolist(),
+            exit_ms.tolist(),
+            entry_t.tolist(),
+            exit_t.tolist(),
+            lots.tolist(),
+            df["PnL"].tolist(),
+            df["Commission"].tolist(),
+            strict=True,
         )
     ]
 
 
-def run(candles: Candles, frame: pd.DataFrame | None = None) -> list[PeerTrade]:
+def run(candles: Candles, frame: pd.DataFrame | None = None, cash: float = CASH) -> list[PeerTrade]:
     """The whole peer run: indicators, signals, simulation and the trade list."""
-    return trades_from_stats(run_stats(candles, frame))
+    return trades_from_stats(run_stats(candles, frame, cash))
 
 
 def check_against_inputs(candles: Candles, trades: list[PeerTrade]) -> None:
     """Each fill is at a bar open (or the last close) and sized from the signal bar's close."""
-    index_of: Callable[[int], int] = lambda ms: (ms - int(candles.ts_ms[0])) // TIMEFRAME_MS  # noqa: E731
+
+    def index_of(ms: int) -> int:
+        return (ms - int(candles.ts_ms[0])) // TIMEFRAME_MS
+
     open_t, close_t = price_ticks(candles.open), price_ticks(candles.close)
     end_ms = int(candles.ts_ms[-1]) + TIMEFRAME_MS
     for k, t in enumerate(trades):

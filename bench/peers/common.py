@@ -44,6 +44,7 @@ LOT = 0.00001  # BTC/USDT lot size, BTC
 STAKE_LOT_NUMERATOR = 10**10  # 1000 USDT / (cents / 100) / 0.00001 == 10**10 / cents
 COMMISSION = 0.001  # 10 bps on fill value, both sides
 CASH = 10_000.0
+PRICE_VOLUME = ("open", "high", "low", "close", "volume")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -76,7 +77,7 @@ def load_candles(path: Path = REAL_CANDLES) -> Candles:
     col = {name: table.column(name).to_numpy() for name in table.column_names}
     return Candles(
         np.ascontiguousarray(col["timestamp"], dtype=np.int64),
-        *(np.ascontiguousarray(col[c], dtype=np.float64) for c in ("open", "high", "low", "close", "volume")),
+        *(np.ascontiguousarray(col[c], dtype=np.float64) for c in PRICE_VOLUME),
     )  # fmt: skip
 
 
@@ -124,7 +125,7 @@ def synthetic_series(real: Candles, bars: int) -> Candles:
         last_close = float(part.close[-1])
         last_ts = int(part.ts_ms[-1])
     return Candles(
-        *(np.concatenate([getattr(p, c) for p in parts]) for c in ("ts_ms", "open", "high", "low", "close", "volume"))
+        *(np.concatenate([getattr(p, c) for p in parts]) for c in ("ts_ms", *PRICE_VOLUME))
     )  # fmt: skip
 
 
@@ -194,5 +195,7 @@ def reference_trades(candles: Candles) -> list[RefTrade]:
             trades.append(RefTrade(ts[entry[0]], ts[i + 1], entry[1], open_t[i + 1], entry[2]))
             entry = None
     if entry is not None:  # end of data: last close, at the last candle's close time
-        trades.append(RefTrade(ts[entry[0]], ts[-1] + TIMEFRAME_MS, entry[1], close_t[-1], entry[2]))
+        trades.append(
+            RefTrade(ts[entry[0]], ts[-1] + TIMEFRAME_MS, entry[1], close_t[-1], entry[2])
+        )
     return trades

@@ -14,7 +14,10 @@ Mapping of the product's conventions onto ``vbt.Portfolio.from_signals``:
   A cross on the last bar has no next bar and is dropped (as in the product).
 * ``size`` in BTC (``size_type="amount"``), per bar: ``lots(close of the signal bar) * 1e-5``;
   ``accumulate=False`` so an entry while long (and an exit while flat) is ignored.
-* ``fees=0.001`` on each fill's value, ``init_cash=10000``, no slippage.
+* ``fees=0.001`` on each fill's value, ``init_cash=10000``, no slippage; ``allow_partial=False``
+  so that an entry the cash cannot pay for in full is skipped (vectorbt's default buys what
+  the cash allows instead, which adds trades once a 10,000 USDT account has paid ~9,000 USDT
+  of fees -- after ~4,500 trades, i.e. only on series much longer than the real file).
 * End of data: vectorbt leaves the position open; its trade record has status Open, exit at
   the last bar's index valued at the last close, and no exit fee. The trade COUNT includes it,
   so counts agree with backtesting.py; the exit time is converted to the last close time
@@ -56,7 +59,12 @@ with warnings.catch_warnings():
 
 
 def portfolio(
-    open: FloatArray, high: FloatArray, low: FloatArray, close: FloatArray, volume: FloatArray
+    open: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    volume: FloatArray,
+    init_cash: float = CASH,
 ) -> vbt.Portfolio:
     """The simulated portfolio (``high``, ``low``, ``volume`` are not needed by the strategy)."""
     del high, low, volume
@@ -77,18 +85,24 @@ def portfolio(
         size_type="amount",
         price=open,
         fees=COMMISSION,
-        init_cash=CASH,
+        init_cash=init_cash,
         accumulate=False,
+        allow_partial=False,  # all or nothing when cash runs short, like backtesting.py and XOR
         direction="longonly",
         freq="1min",
     )
 
 
 def run(
-    open: FloatArray, high: FloatArray, low: FloatArray, close: FloatArray, volume: FloatArray
+    open: FloatArray,
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    volume: FloatArray,
+    init_cash: float = CASH,
 ) -> int:
     """Indicators, signals, simulation and the trade list; returns the number of trades."""
-    records = portfolio(open, high, low, close, volume).trades.values
+    records = portfolio(open, high, low, close, volume, init_cash).trades.values
     return len(records)
 
 
@@ -105,7 +119,8 @@ def trades(candles: Candles) -> list[RefTrade]:
         assert not is_open or exit_idx == n - 1
         out.append(
             RefTrade(
-                int(candles.ts_ms[entry_idx]), exit_ms,
+                int(candles.ts_ms[entry_idx]),
+                exit_ms,
                 int(price_ticks(np.array([r["entry_price"]]))[0]),
                 int(price_ticks(np.array([r["exit_price"]]))[0]),
                 round(float(r["size"]) / LOT),

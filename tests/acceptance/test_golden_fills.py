@@ -26,6 +26,7 @@ from xor_trading.exchanges.simulated.venue import SimulatedVenue
 from xor_trading.execution.reports import (
     OrderAcceptedReport,
     OrderCanceledReport,
+    OrderExpiredReport,
     OrderFilledReport,
     OrderRejectedReport,
     OrderTriggeredReport,
@@ -261,14 +262,14 @@ def test_oco_rising_candle_hits_stop_before_target() -> None:
     assert canceled == ["TP"]
 
 
-def test_buy_without_enough_quote_is_rejected_and_moves_no_money() -> None:
+def test_buy_without_enough_quote_expires_and_moves_no_money() -> None:
     h = Harness(usdt="50")
     h.order(OrderSide.BUY, OrderType.MARKET, "1")
     h.candle(100, 101, 99, 100)
     assert h.fills() == []
-    rejected = [r for r in h.reports if isinstance(r, OrderRejectedReport)]
-    assert len(rejected) == 1
-    assert "insufficient balance" in rejected[0].reason
+    expired = [r for r in h.reports if isinstance(r, OrderExpiredReport)]
+    assert len(expired) == 1
+    assert expired[0].reason == "insufficient balance for buy 1 TST at 100.00"
     assert h.venue.balances["USDT"] == D("50")
 
 

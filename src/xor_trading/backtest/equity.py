@@ -2,15 +2,43 @@
 
 Both paths report a *timeline*: after each candle in which something filled, the settlement
 cash and the position quantity (converted exactly-rounded from decimals to floats). The
-curve is then ``cash + quantity * close`` at every candle's close, vectorised.
+curve is ``cash + quantity * close`` at every candle's close, in one compiled pass that
+allocates only its outputs (a million-candle curve costs 17 MB, not a dozen temporaries).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from xor_trading.backtest.results import EquityCurve
+from xor_trading.strategy.signals import BoolArray
 from xor_trading.timeseries.candle_frame import CandleFrame, FloatArray, IntArray
+
+
+@njit(cache=True)
+def _curve(
+    close: FloatArray,
+    fill_bars: IntArray,
+    cash_after: FloatArray,
+    qty_after: FloatArray,
+    initial_cash: float,
+) -> tuple[FloatArray, BoolArray]:  # pragma: no cover - compiled
+    n = close.shape[0]
+    equity = np.empty(n, np.float64)
+    in_position = np.empty(n, np.bool_)
+    cash = initial_cash
+    qty = 0.0
+    j = 0
+    m = fill_bars.shape[0]
+    for i in range(n):
+        while j < m and fill_bars[j] <= i:  # several fills in one candle: the last one counts
+            cash = cash_after[j]
+            qty = qty_after[j]
+            j += 1
+        equity[i] = cash + qty * close[i]
+        in_position[i] = qty != 0.0
+    return equity, in_position
 
 
 def build_equity_curve(
@@ -20,16 +48,14 @@ def build_equity_curve(
     qty_after: FloatArray,
     initial_cash: float,
 ) -> EquityCurve:
-    """``fill_bars`` ascending; for several fills in one candle the last one counts."""
-    n = len(frame)
-    idx = np.searchsorted(fill_bars, np.arange(n), side="right") - 1
-    has = idx >= 0
-    safe = np.maximum(idx, 0)
-    cash = np.where(has, cash_after[safe] if len(cash_after) else 0.0, initial_cash)
-    qty = np.where(has, qty_after[safe] if len(qty_after) else 0.0, 0.0)
-    equity = cash + qty * frame.close
+    """``fill_bars`` ascending; ``ts_ms`` of the curve are the candles' close times."""
+    equity, in_position = _curve(
+        frame.close,
+        np.ascontiguousarray(fill_bars, dtype=np.int64),
+        np.ascontiguousarray(cash_after, dtype=np.float64),
+        np.ascontiguousarray(qty_after, dtype=np.float64),
+        float(initial_cash),
+    )
     return EquityCurve(
-        ts_ms=frame.ts_ms + frame.timeframe_ms,
-        equity=equity.astype(np.float64),
-        in_position=qty != 0,
+        ts_ms=frame.ts_ms + frame.timeframe_ms, equity=equity, in_position=in_position
     )

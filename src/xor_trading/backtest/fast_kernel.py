@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from xor_trading.strategy.signals import BoolArray
-from xor_trading.timeseries.candle_frame import IntArray
+from xor_trading.timeseries.candle_frame import FloatArray
 
 REASON_SIGNAL = 0
 REASON_STOP_LOSS = 1
@@ -28,12 +28,19 @@ def _ceil_div(a: int, b: int) -> int:  # pragma: no cover - compiled
     return -((-a) // b)
 
 
+@njit(cache=True, inline="always")
+def _tick(price: float, tick_f: float) -> int:  # pragma: no cover - compiled
+    """Whole ticks nearest to ``price``: the same IEEE operation as ``price_grid.ticks_of``."""
+    return int(np.rint(price / tick_f))
+
+
 @njit(cache=True)
 def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast_path
-    o_t: IntArray,  # candle open, high, low, close in whole ticks
-    h_t: IntArray,
-    l_t: IntArray,
-    c_t: IntArray,
+    o_f: FloatArray,  # candle open, high, low, close as recorded (floats)
+    h_f: FloatArray,
+    l_f: FloatArray,
+    c_f: FloatArray,
+    tick_f: float,  # tick size; prices are snapped to whole ticks as they are needed
     entries: BoolArray,  # signals taken at each candle's close
     exits: BoolArray,
     cash_u: int,  # starting cash, in money units
@@ -54,7 +61,7 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
     tp_n: int,  # take profit percent = tp_n / tp_d (0 / 1: none)
     tp_d: int,
 ) -> tuple[Any, ...]:
-    n = o_t.shape[0]
+    n = o_f.shape[0]
     cap = int(entries.sum()) + 2
     t_entry_bar = np.empty(cap, np.int64)
     t_exit_bar = np.empty(cap, np.int64)
@@ -66,7 +73,7 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
     t_reason = np.empty(cap, np.int64)
     t_entry_oid = np.zeros(cap, np.int64)  # numbers of the strategy's orders (O-<n>); 0: none
     t_exit_oid = np.zeros(cap, np.int64)
-    r_bar = np.empty(cap, np.int64)  # entries the venue rejected (not enough cash)
+    r_bar = np.empty(cap, np.int64)  # entries the venue expired (not enough cash at the fill)
     r_lots = np.empty(cap, np.int64)
     r_oid = np.empty(cap, np.int64)
     nr = 0
@@ -95,7 +102,7 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
 
     for i in range(n):
         filled_here = False
-        o = o_t[i]
+        o = _tick(o_f[i], tick_f)
         # --- the open: a jump from the previous close ---------------------------------
         if pending_entry > 0:
             price = _ceil_div(o * (slip_d + slip_n), slip_d)
@@ -190,15 +197,16 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
                 nf += 1
         # --- the three continuous segments of the candle's path -------------------------
         if lots > 0 and (sl_t > 0 or tp_t > 0):
-            if c_t[i] >= o:
-                p1 = l_t[i]
-                p2 = h_t[i]
+            close_t = _tick(c_f[i], tick_f)
+            if close_t >= o:
+                p1 = _tick(l_f[i], tick_f)
+                p2 = _tick(h_f[i], tick_f)
             else:
-                p1 = h_t[i]
-                p2 = l_t[i]
+                p1 = _tick(h_f[i], tick_f)
+                p2 = _tick(l_f[i], tick_f)
             a = o
             for k in range(3):
-                b = p1 if k == 0 else (p2 if k == 1 else c_t[i])
+                b = p1 if k == 0 else (p2 if k == 1 else close_t)
                 exit_price = -1
                 reason = 0
                 maker = False
@@ -249,7 +257,9 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
         elif filled_here:
             brackets_seen = True
         # --- the close: the strategy's decisions --------------------------------------
-        c = c_t[i]
+        if not ((lots > 0 and exits[i]) or (lots == 0 and entries[i])):
+            continue
+        c = _tick(c_f[i], tick_f)
         if lots > 0 and exits[i]:
             oid += 1
             if min_lots <= lots <= max_lots and lots * c * k_units >= min_notional_u:
@@ -270,7 +280,7 @@ def simulate_long_only(  # pragma: no cover - compiled; covered through run_fast
     # --- end of data: working orders are canceled, the position closes at the last close ----
     open_fee = 0  # entry fee of a position the end of data could not close (dust)
     if lots > 0:
-        c = c_t[n - 1]
+        c = _tick(c_f[n - 1], tick_f)
         if min_lots <= lots <= max_lots and lots * c * k_units >= min_notional_u:
             price = (c * (slip_d - slip_n)) // slip_d
             value = price * lots * k_units

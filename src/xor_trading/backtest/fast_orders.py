@@ -66,7 +66,7 @@ class FastPathOrders(Sequence[OrderRecord]):
                 qty,
                 None,
                 None,
-                "rejected",
+                "expired",
                 _ZERO,
                 None,
                 _ZERO,

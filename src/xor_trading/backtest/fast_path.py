@@ -30,7 +30,7 @@ from xor_trading.core.errors import ConfigError, DataError
 from xor_trading.domain.instruments import Instrument
 from xor_trading.strategy.base import Strategy
 from xor_trading.timeseries.candle_frame import CandleFrame, IntArray
-from xor_trading.timeseries.price_grid import ticks_of
+from xor_trading.timeseries.price_grid import tick_of
 
 _REASONS = ("signal", "stop_loss", "take_profit", "end_of_data")
 _INT64_SAFE = 2**62
@@ -168,9 +168,6 @@ def run_fast_path(
         )
     units = _Units.of(instrument, config)
     tick = instrument.tick_size
-    o_t, h_t, l_t, c_t = (
-        ticks_of(a, tick) for a in (frame.open, frame.high, frame.low, frame.close)
-    )
     cash_u = units.to_units(config.capital)
     bps = Decimal(10_000)
     slip_n, slip_d = _ratio((config.spread_bps / 2 + config.slippage_bps) / bps)
@@ -180,7 +177,7 @@ def run_fast_path(
     tp_n, tp_d = _ratio(config.take_profit_pct) if config.take_profit_pct is not None else (0, 1)
     # Largest intermediate products: a fill value times a fee numerator (values can grow with
     # the price, hence the margin), and a price in ticks times a rational's denominator.
-    top = max(int(h_t.max()), 1)
+    top = max(tick_of(float(frame.high.max()), float(tick)), 1)
     if (
         cash_u * 1000 * max(taker_n, maker_n, 1) >= _INT64_SAFE
         or top * max(slip_d + slip_n, 100 * sl_d + sl_n, 100 * tp_d + tp_n) >= _INT64_SAFE
@@ -191,10 +188,11 @@ def run_fast_path(
     min_lots = int(-(-instrument.min_qty // instrument.lot_size))
     max_lots = int(instrument.max_qty // instrument.lot_size) if instrument.max_qty else 2**62
     out = simulate_long_only(
-        o_t,
-        h_t,
-        l_t,
-        c_t,
+        frame.open,
+        frame.high,
+        frame.low,
+        frame.close,
+        float(tick),
         np.ascontiguousarray(signals.entries, dtype=np.bool_),
         np.ascontiguousarray(signals.exits, dtype=np.bool_),
         cash_u,

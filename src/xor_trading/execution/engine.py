@@ -28,6 +28,7 @@ from xor_trading.execution.reports import (
     ExecutionReport,
     OrderAcceptedReport,
     OrderCanceledReport,
+    OrderExpiredReport,
     OrderFilledReport,
     OrderRejectedReport,
     OrderTriggeredReport,
@@ -59,6 +60,7 @@ class ExecutionEngine:
             OrderRejectedReport: self._on_rejected,  # type: ignore[dict-item]
             OrderTriggeredReport: self._on_triggered,  # type: ignore[dict-item]
             OrderCanceledReport: self._on_canceled,  # type: ignore[dict-item]
+            OrderExpiredReport: self._on_expired,  # type: ignore[dict-item]
             OrderFilledReport: self._on_filled,  # type: ignore[dict-item]
         }
         bus.register(EXECUTION, self.execute)
@@ -166,6 +168,13 @@ class ExecutionEngine:
     def _on_canceled(self, report: OrderCanceledReport) -> None:
         order = self._order(report.order_id)
         order.transition(OrderStatus.CANCELED, report.reason)
+        self._publish_status(order)
+        self._forget_protective(order)
+        self._place_bracket_if_done(order)
+
+    def _on_expired(self, report: OrderExpiredReport) -> None:
+        order = self._order(report.order_id)
+        order.transition(OrderStatus.EXPIRED, report.reason)
         self._publish_status(order)
         self._forget_protective(order)
         self._place_bracket_if_done(order)

@@ -40,6 +40,15 @@ class OrderCanceledReport:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderExpiredReport:
+    """The venue ended an accepted order by its own rules (e.g. it could not be paid for)."""
+
+    order_id: OrderId
+    reason: str
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFilledReport:
     fill: Fill
 
@@ -49,5 +58,6 @@ ExecutionReport = (
     | OrderRejectedReport
     | OrderTriggeredReport
     | OrderCanceledReport
+    | OrderExpiredReport
     | OrderFilledReport
 )

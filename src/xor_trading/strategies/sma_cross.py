@@ -59,9 +59,11 @@ class SmaCross(Strategy[SmaCrossConfig]):
     def vector_signals(self, frame: CandleFrame) -> Signals:
         fast = sma(frame.close, self.config.fast)
         slow = sma(frame.close, self.config.slow)
-        prev_fast = np.concatenate(([np.nan], fast[:-1]))
-        prev_slow = np.concatenate(([np.nan], slow[:-1]))
-        with np.errstate(invalid="ignore"):
-            entries = (prev_fast < prev_slow) & (fast > slow)
-            exits = (prev_fast > prev_slow) & (fast < slow)
+        entries = np.zeros(len(frame), dtype=np.bool_)
+        exits = np.zeros(len(frame), dtype=np.bool_)
+        with np.errstate(invalid="ignore"):  # NaN warm-up values compare False, as intended
+            above = fast > slow
+            below = fast < slow
+            entries[1:] = below[:-1] & above[1:]
+            exits[1:] = above[:-1] & below[1:]
         return Signals(entries=entries, exits=exits)

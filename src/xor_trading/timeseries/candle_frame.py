@@ -73,8 +73,16 @@ class CandleFrame:
             self.timeframe_ms,
         )
 
-    def iter_candles(self) -> Iterator[Candle]:
-        """Candles one by one, built lazily (a 1M-candle frame never exists as objects)."""
+    def iter_candles(self, chunk: int = 8_192) -> Iterator[Candle]:
+        """Candles one by one, built lazily (a 1M-candle frame never exists as objects).
+
+        Columns are converted to Python floats ``chunk`` rows at a time: whole-column
+        ``tolist`` would cost about 200 MB per million candles.
+        """
+        for start in range(0, len(self), chunk):
+            yield from self.slice(start, start + chunk)._iter_all()
+
+    def _iter_all(self) -> Iterator[Candle]:
         tf = self.timeframe_ms
         cols = zip(
             self.ts_ms.tolist(),

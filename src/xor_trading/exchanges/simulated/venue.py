@@ -39,6 +39,7 @@ from xor_trading.execution.ports import ReportSink, VenueCapabilities
 from xor_trading.execution.reports import (
     OrderAcceptedReport,
     OrderCanceledReport,
+    OrderExpiredReport,
     OrderFilledReport,
     OrderRejectedReport,
     OrderTriggeredReport,
@@ -286,12 +287,9 @@ class SimulatedVenue:
         value = fill_price * qty
         fee = inst.round_fee(value * self._config.fees.rate(is_maker))
         if not self._can_pay(inst, w.side, qty, value, fee):
+            # The order was accepted, so the venue expires it (Binance status EXPIRED).
             reason = f"insufficient balance for {w.side.value} {qty} {inst.base} at {fill_price}"
-            if w.filled_any:
-                self._remove(book, w.order_id, reason)
-            else:
-                del book.orders[w.order_id]
-                self._emit(OrderRejectedReport(w.order_id, reason, ts_ms))
+            self._remove(book, w.order_id, reason, expired=True)
             return
         self._settle(inst, w.side, qty, value, fee)
         if self._volume_left is not None:
@@ -375,11 +373,12 @@ class SimulatedVenue:
             return "no price yet for this market: a market order needs a last price"
         return inst.check_order(order.quantity, reference)
 
-    def _remove(self, book: _Book, order_id: OrderId, reason: str) -> None:
+    def _remove(self, book: _Book, order_id: OrderId, reason: str, expired: bool = False) -> None:
         w = book.orders.pop(order_id)
         if w.oco_with is not None and w.oco_with in book.orders:
             book.orders[w.oco_with].oco_with = None
-        self._emit(OrderCanceledReport(order_id, reason, self._now()))
+        report = OrderExpiredReport if expired else OrderCanceledReport
+        self._emit(report(order_id, reason, self._now()))
 
     def _emit(self, report: object) -> None:
         if self._sink is None:
