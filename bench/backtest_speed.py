@@ -314,7 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     if engine is not None and not args.no_memory:
         with tempfile.TemporaryDirectory(prefix="xor-bench-") as tmp:
             parquet = Path(tmp) / f"btc_usdt_1m_{bars}.parquet"
-            write_candles(candles, parquet)
+            try:  # the product's own store format (what `xor backtest` reads)
+                from xor_trading.data.parquet_file import write_candle_parquet
+
+                write_candle_parquet(parquet, engine.frame(candles))
+            except ImportError:
+                write_candles(candles, parquet)
             for path in ("fast", "event"):
                 rep = mem[path] = peak_rss_of(parquet, path, args.capital)
                 shown = rep["error"] if "error" in rep else f"{_f(rep['peak_rss_mb']):.0f} MB"

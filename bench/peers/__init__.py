@@ -1,0 +1,1 @@
+"""Peer implementations of the benchmark strategy (run inside .venv-bench only)."""

