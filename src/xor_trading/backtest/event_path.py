@@ -19,7 +19,7 @@ from xor_trading.backtest.config import BacktestConfig
 from xor_trading.backtest.equity import build_equity_curve
 from xor_trading.backtest.recorder import BacktestRecorder
 from xor_trading.backtest.results import TradeRecord
-from xor_trading.backtest.run_result import BacktestResult, OrderRecord
+from xor_trading.backtest.run_result import BacktestResult, OrderRecords
 from xor_trading.bus.endpoints import RISK
 from xor_trading.core.clock import TestClock
 from xor_trading.core.errors import DataError
@@ -70,11 +70,13 @@ def run_event_path(
     on_candle = venue.on_candle
     set_time = clock.set_time
     candle = None
+    tf = frame.timeframe_ms
     for i, candle in enumerate(frame.iter_candles()):
         recorder.bar = i
-        set_time(candle.ts_ms)
+        opened = candle[0]  # ts_ms; by index, this loop runs once per candle
+        set_time(opened)
         on_candle(symbol, candle)
-        set_time(candle.ts_ms + candle.timeframe_ms)
+        set_time(opened + tf)
         publish(CandleClosed(symbol, candle))
         if runner.failure is not None:
             raise runner.failure
@@ -115,7 +117,7 @@ def run_event_path(
         float(config.capital),
     )
     trades: list[TradeRecord] = recorder.trades
-    orders = [OrderRecord.from_order(o) for o in kernel.execution.cache.all()]
+    orders = OrderRecords(kernel.execution.cache.all())
     return BacktestResult(
         trades=trades,
         curve=curve,

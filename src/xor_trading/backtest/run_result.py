@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import overload
 
 from xor_trading.backtest.results import EquityCurve, TradeRecord
 from xor_trading.domain.orders import Order
@@ -47,6 +48,33 @@ class OrderRecord:
             o.tag,
             o.reason,
         )
+
+
+class OrderRecords(Sequence[OrderRecord]):
+    """The event path's orders as records, converted on first access (not in the timed run)."""
+
+    def __init__(self, orders: list[Order]) -> None:
+        self._orders = orders
+        self._records: list[OrderRecord] | None = None
+
+    def _all(self) -> list[OrderRecord]:
+        if self._records is None:
+            self._records = [OrderRecord.from_order(o) for o in self._orders]
+        return self._records
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    @overload
+    def __getitem__(self, i: int) -> OrderRecord: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[OrderRecord]: ...
+
+    def __getitem__(self, i: int | slice) -> OrderRecord | Sequence[OrderRecord]:
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[OrderRecord]:
+        return iter(self._all())
 
 
 @dataclass(frozen=True, slots=True)

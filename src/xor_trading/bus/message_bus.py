@@ -31,6 +31,10 @@ class MessageBus:
             for handler in handlers:
                 handler(event)
 
+    def has_subscribers(self, message_type: type) -> bool:
+        """Whether publishing ``message_type`` would reach anyone (to skip building events)."""
+        return bool(self._subscribers.get(message_type))
+
     def register(self, endpoint: str, handler: Handler) -> None:
         """Make ``handler`` the one handler of ``endpoint``."""
         if endpoint in self._endpoints:

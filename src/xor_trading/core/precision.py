@@ -24,7 +24,8 @@ def round_to_increment(value: Decimal, increment: Decimal, rounding: Rounding) -
     """
     if increment <= 0:
         raise ValueError(f"increment must be positive, got {increment}")
-    units = (value / increment).to_integral_value(rounding=rounding.value)
+    # ``_value_`` rather than ``.value``: the Enum property costs ~0.2 us and this runs per fill.
+    units = (value / increment).to_integral_value(rounding=rounding._value_)
     return (units * increment).quantize(increment)
 
 

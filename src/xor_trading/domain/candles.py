@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Candle:
+class Candle(NamedTuple):
     """One closed candle. ``ts_ms`` is the **open** time (UTC epoch ms).
+
+    A named tuple rather than a frozen dataclass: the event path builds one per candle, and
+    a tuple is built about four times faster while being just as immutable.
 
     Prices are floats as recorded by the exchange's market-data feed; anything that
     books money converts them to exact decimals on the instrument's tick grid first.

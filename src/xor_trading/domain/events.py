@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from xor_trading.core.ids import OrderId, StrategyId, Symbol
 from xor_trading.domain.candles import Candle
@@ -12,8 +13,9 @@ from xor_trading.domain.fills import Fill
 from xor_trading.domain.orders import OrderStatus
 
 
-@dataclass(frozen=True, slots=True)
-class CandleClosed:
+class CandleClosed(NamedTuple):
+    """A candle closed. A named tuple because one is published per candle (hot path)."""
+
     symbol: Symbol
     candle: Candle
 

@@ -129,6 +129,11 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     _S.REJECTED: frozenset(),
     _S.EXPIRED: frozenset(),
 }
+# The same table keyed by identity, as tuples: membership by identity needs no Enum.__hash__,
+# which is a Python-level call (this check runs several times per order).
+_ALLOWED: dict[int, tuple[OrderStatus, ...]] = {id(k): tuple(v) for k, v in TRANSITIONS.items()}
+_FILLED = OrderStatus.FILLED
+_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
 
 
 MANUAL = StrategyId("manual")
@@ -182,7 +187,7 @@ class Order:
 
     def transition(self, to: OrderStatus, reason: str = "") -> None:
         """Move to ``to``; raises :class:`InvalidOrderTransition` if the machine forbids it."""
-        if to not in TRANSITIONS[self.status]:
+        if to not in _ALLOWED[id(self.status)]:
             raise InvalidOrderTransition(
                 f"order {self.order_id}: {self.status.value} -> {to.value} is not allowed",
                 "this is a bug or a venue anomaly; reconcile the order with the venue",
@@ -203,7 +208,7 @@ class Order:
             )
         done = self.filled_qty + qty == self.quantity
         # Transition first: a fill the state machine refuses must leave the order untouched.
-        self.transition(OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED)
+        self.transition(_FILLED if done else _PARTIALLY_FILLED)
         self.filled_qty += qty
         self.filled_value += qty * fill_price
         self.fees += fee

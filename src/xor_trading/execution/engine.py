@@ -37,6 +37,17 @@ from xor_trading.execution.reports import (
 STOP_LOSS_TAG = "stop_loss"
 TAKE_PROFIT_TAG = "take_profit"
 
+# Enum members bound once: attribute access on an Enum class costs ~0.2 us (hot path).
+_SUBMITTED = OrderStatus.SUBMITTED
+_ACCEPTED = OrderStatus.ACCEPTED
+_UNKNOWN = OrderStatus.UNKNOWN
+_REJECTED = OrderStatus.REJECTED
+_PENDING_CANCEL = OrderStatus.PENDING_CANCEL
+_TRIGGERED = OrderStatus.TRIGGERED
+_CANCELED = OrderStatus.CANCELED
+_EXPIRED = OrderStatus.EXPIRED
+_FILLED = OrderStatus.FILLED
+
 
 class ExecutionEngine:
     def __init__(
@@ -103,26 +114,26 @@ class ExecutionEngine:
             self.cache.add(o)
             self._publish_status(o)  # the intent is on record before the venue hears of it
         for o in (order, *more):
-            o.transition(OrderStatus.SUBMITTED)
+            o.transition(_SUBMITTED)
             self._publish_status(o)
         try:
             call()
         except UnknownOutcomeError as exc:
             for o in (order, *more):
-                if o.status is OrderStatus.SUBMITTED:
-                    o.transition(OrderStatus.UNKNOWN, exc.message)
+                if o.status is _SUBMITTED:
+                    o.transition(_UNKNOWN, exc.message)
                     self._publish_status(o)
         except RejectedError as exc:
             for o in (order, *more):
-                if o.status is OrderStatus.SUBMITTED:
-                    o.transition(OrderStatus.REJECTED, exc.message)
+                if o.status is _SUBMITTED:
+                    o.transition(_REJECTED, exc.message)
                     self._publish_status(o)
 
     def _cancel(self, order_id: OrderId) -> None:
         order = self.cache.get(order_id)
         if order is None or not order.status.is_open:
             return
-        order.transition(OrderStatus.PENDING_CANCEL)
+        order.transition(_PENDING_CANCEL)
         self._publish_status(order)
         self._venue.cancel_order(order_id)
 
@@ -144,37 +155,37 @@ class ExecutionEngine:
     def _on_accepted(self, report: OrderAcceptedReport) -> None:
         order = self._order(report.order_id)
         order.venue_order_id = report.venue_order_id
-        if order.status is OrderStatus.SUBMITTED:
-            order.transition(OrderStatus.ACCEPTED)
+        if order.status is _SUBMITTED:
+            order.transition(_ACCEPTED)
             self._publish_status(order)
 
     def _on_rejected(self, report: OrderRejectedReport) -> None:
         order = self._order(report.order_id)
-        if order.status is OrderStatus.PENDING_CANCEL:  # the cancel was refused; it still works
+        if order.status is _PENDING_CANCEL:  # the cancel was refused; it still works
             order.transition(order.history[-1], report.reason)
         else:
-            order.transition(OrderStatus.REJECTED, report.reason)
+            order.transition(_REJECTED, report.reason)
             self._brackets.pop(order.order_id, None)
         self._publish_status(order)
 
     def _on_triggered(self, report: OrderTriggeredReport) -> None:
         order = self._order(report.order_id)
-        if order.status in (OrderStatus.ACCEPTED, OrderStatus.SUBMITTED):
-            if order.status is OrderStatus.SUBMITTED:
-                order.transition(OrderStatus.ACCEPTED)
-            order.transition(OrderStatus.TRIGGERED)
+        if order.status in (_ACCEPTED, _SUBMITTED):
+            if order.status is _SUBMITTED:
+                order.transition(_ACCEPTED)
+            order.transition(_TRIGGERED)
             self._publish_status(order)
 
     def _on_canceled(self, report: OrderCanceledReport) -> None:
         order = self._order(report.order_id)
-        order.transition(OrderStatus.CANCELED, report.reason)
+        order.transition(_CANCELED, report.reason)
         self._publish_status(order)
         self._forget_protective(order)
         self._place_bracket_if_done(order)
 
     def _on_expired(self, report: OrderExpiredReport) -> None:
         order = self._order(report.order_id)
-        order.transition(OrderStatus.EXPIRED, report.reason)
+        order.transition(_EXPIRED, report.reason)
         self._publish_status(order)
         self._forget_protective(order)
         self._place_bracket_if_done(order)
@@ -182,12 +193,12 @@ class ExecutionEngine:
     def _on_filled(self, report: OrderFilledReport) -> None:
         fill = report.fill
         order = self._order(fill.order_id)
-        if order.status is OrderStatus.SUBMITTED:
-            order.transition(OrderStatus.ACCEPTED)
+        if order.status is _SUBMITTED:
+            order.transition(_ACCEPTED)
         order.add_fill(fill.quantity, fill.price, fill.fee)
         self._bus.publish(OrderFilled(fill, order.strategy_id))
         self._publish_status(order)
-        if order.status is OrderStatus.FILLED:
+        if order.status is _FILLED:
             self._forget_protective(order)
             self._place_bracket_if_done(order)
 
@@ -261,13 +272,15 @@ class ExecutionEngine:
         ids = self._protective.get(order.symbol)
         if ids and order.order_id in ids:
             ids.remove(order.order_id)
-            if order.status is OrderStatus.FILLED:
+            if order.status is _FILLED:
                 # One exit completed: the position is closed, the other leg has no purpose.
                 for other in list(ids):
                     self._cancel(other)
                 self._protective.pop(order.symbol, None)
 
     def _publish_status(self, order: Order) -> None:
+        if not self._bus.has_subscribers(OrderStatusChanged):
+            return  # nobody records status changes (a backtest): skip building the event
         self._bus.publish(
             OrderStatusChanged(
                 order.order_id,

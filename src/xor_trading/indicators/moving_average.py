@@ -8,8 +8,6 @@ equality is what lets the backtest fast path and the event path agree trade for 
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from xor_trading.timeseries.candle_frame import FloatArray
@@ -32,6 +30,9 @@ def _sma_kernel(values: FloatArray, period: int) -> FloatArray:  # pragma: no co
     return out
 
 
+_NAN = float("nan")
+
+
 def sma(values: FloatArray, period: int) -> FloatArray:
     """SMA over ``period`` values; the first ``period - 1`` outputs are NaN."""
     if period < 1:
@@ -43,13 +44,15 @@ def sma(values: FloatArray, period: int) -> FloatArray:
 class IncrementalSMA:
     """SMA updated one value at a time; ``update`` returns NaN until ``period`` values are seen."""
 
-    __slots__ = ("_period", "_total", "_window")
+    __slots__ = ("_filled", "_next", "_period", "_total", "_window")
 
     def __init__(self, period: int) -> None:
         if period < 1:
             raise ValueError(f"period must be at least 1, got {period}")
         self._period = period
-        self._window: deque[float] = deque()
+        self._window = [0.0] * period  # ring buffer; _next is the slot of the oldest value
+        self._next = 0
+        self._filled = 0
         self._total = 0.0
 
     @property
@@ -57,11 +60,16 @@ class IncrementalSMA:
         return self._period
 
     def update(self, value: float) -> float:
+        # Same operations in the same order as the batch kernel: add, emit, subtract oldest.
+        total = self._total + value
+        i = self._next
         window = self._window
-        self._total += value
-        window.append(value)
-        if len(window) < self._period:
-            return float("nan")
-        result = self._total / self._period
-        self._total -= window.popleft()
-        return result
+        window[i] = value
+        i += 1
+        self._next = 0 if i == self._period else i
+        if self._filled < self._period - 1:
+            self._filled += 1
+            self._total = total
+            return _NAN
+        self._total = total - window[self._next]
+        return total / self._period

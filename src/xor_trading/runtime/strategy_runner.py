@@ -30,18 +30,20 @@ class StrategyRunner:
         self.strategy = strategy
         self.failure: StrategyError | None = None
         self._symbol = strategy.ctx.symbol
+        self._on_candle = strategy.on_candle  # bound once: called for every candle
         bus.subscribe(CandleClosed, self._on_candle_closed)
 
     def start(self) -> None:
         self._guard(self.strategy.on_start, 0)
 
     def _on_candle_closed(self, event: CandleClosed) -> None:
-        if event.symbol != self._symbol or self.failure is not None:
+        symbol, candle = event
+        if symbol != self._symbol or self.failure is not None:
             return
         try:
-            self.strategy.on_candle(event.candle)
+            self._on_candle(candle)
         except Exception as exc:
-            self._fail(exc, event.candle.close_ms)
+            self._fail(exc, candle.close_ms)
 
     def _guard(self, call: Any, ts_ms: int) -> None:
         try:

@@ -41,16 +41,15 @@ class SmaCross(Strategy[SmaCrossConfig]):
 
     def __init__(self, config: SmaCrossConfig, context: StrategyContext) -> None:
         super().__init__(config, context)
-        self._fast = IncrementalSMA(config.fast)
-        self._slow = IncrementalSMA(config.slow)
-        self._prev_fast = math.nan
-        self._prev_slow = math.nan
+        self._fast = IncrementalSMA(config.fast).update
+        self._slow = IncrementalSMA(config.slow).update
+        self._prev = (math.nan, math.nan)
 
     def on_candle(self, candle: Candle) -> None:
-        fast = self._fast.update(candle.close)
-        slow = self._slow.update(candle.close)
-        prev_fast, prev_slow = self._prev_fast, self._prev_slow
-        self._prev_fast, self._prev_slow = fast, slow
+        fast = self._fast(candle.close)
+        slow = self._slow(candle.close)
+        prev_fast, prev_slow = self._prev
+        self._prev = (fast, slow)
         if prev_fast > prev_slow and fast < slow:
             self.exit_long(candle)
         elif prev_fast < prev_slow and fast > slow and self.position_quantity == 0:
