@@ -27,11 +27,15 @@ from xor_trading.backtest.results import TradeRecord
 from xor_trading.backtest.run_result import BacktestResult
 from xor_trading.core.errors import ConfigError, DataError
 from xor_trading.domain.instruments import Instrument
+from xor_trading.native._kernels import simulate_long_only
 from xor_trading.strategy.base import Strategy
 from xor_trading.timeseries.candle_frame import CandleFrame, IntArray
 from xor_trading.timeseries.price_grid import tick_of
 
 _REASONS = ("signal", "stop_loss", "take_profit", "end_of_data")
+# Columns of the kernel's trade rows, in the order of _kernels.c's T_* constants.
+_TRADE_COLUMNS = ("entry_bar", "exit_bar", "entry_t", "exit_t", "lots", "fee_e", "fee_x",
+                  "reason", "entry_oid", "exit_oid")  # fmt: skip
 _INT64_SAFE = 2**62
 
 
@@ -49,6 +53,10 @@ def _is_power_of_ten(x: Decimal) -> bool:
 def _ratio(x: Decimal) -> tuple[int, int]:
     n, d = x.as_integer_ratio()
     return n, d
+
+
+class FastPathUnsupportedError(ConfigError):
+    """This run cannot take the fast path; ``--path auto`` falls back to the event path."""
 
 
 def fast_path_unsupported(config: BacktestConfig, instrument: Instrument) -> str | None:
@@ -155,10 +163,14 @@ def run_fast_path(
         raise DataError("no candles to backtest", "widen --from/--to or import data first")
     reason = fast_path_unsupported(config, instrument)
     if reason is not None:
-        raise ConfigError(f"the fast path cannot run this backtest: {reason}", "use --path event")
+        raise FastPathUnsupportedError(
+            f"the fast path cannot run this backtest: {reason}", "use --path event"
+        )
     signals = strategy.vector_signals(frame)
     if signals is None:
-        raise ConfigError(f"strategy {strategy.name} has no vectorised signals", "use --path event")
+        raise FastPathUnsupportedError(
+            f"strategy {strategy.name} has no vectorised signals", "use --path event"
+        )
     if len(signals.entries) != len(frame):
         raise ConfigError(
             f"strategy {strategy.name} returned {len(signals.entries)} signals "
@@ -181,72 +193,44 @@ def run_fast_path(
         cash_u * 1000 * max(taker_n, maker_n, 1) >= _INT64_SAFE
         or top * max(slip_d + slip_n, 100 * sl_d + sl_n, 100 * tp_d + tp_n) >= _INT64_SAFE
     ):
-        raise ConfigError(
+        raise FastPathUnsupportedError(
             "amounts too large for the fast path's 64-bit arithmetic", "use --path event"
         )
     min_lots = int(-(-instrument.min_qty // instrument.lot_size))
     max_lots = int(instrument.max_qty // instrument.lot_size) if instrument.max_qty else 2**62
-    # Imported here: the kernel pulls in numba, which event-path runs never need.
-    from xor_trading.backtest.fast_kernel import simulate_long_only  # noqa: PLC0415
-
-    out = simulate_long_only(
-        frame.open,
-        frame.high,
-        frame.low,
-        frame.close,
+    entries = np.ascontiguousarray(signals.entries, dtype=np.bool_)
+    params = np.array(
+        [
+            cash_u, units.to_units(config.stake), units.k, units.fee_quantum,
+            units.to_units(instrument.min_notional), min_lots, max_lots,
+            taker_n, taker_d, maker_n, maker_d, slip_n, slip_d, sl_n, sl_d, tp_n, tp_d,
+        ],
+        dtype=np.int64,
+    )  # fmt: skip
+    # Capacity: one round trip per entry signal at most (plus one for the end of data).
+    cap = int(np.count_nonzero(entries)) + 2
+    trade_rows = np.empty((cap, len(_TRADE_COLUMNS)), dtype=np.int64)
+    fill_rows = np.empty((2 * cap, 3), dtype=np.int64)
+    expired_rows = np.empty((cap, 3), dtype=np.int64)
+    nt, nf, nr, end_lots, end_oid, denied, open_fee = simulate_long_only(
+        np.ascontiguousarray(frame.open, dtype=np.float64),
+        np.ascontiguousarray(frame.high, dtype=np.float64),
+        np.ascontiguousarray(frame.low, dtype=np.float64),
+        np.ascontiguousarray(frame.close, dtype=np.float64),
         float(tick),
-        np.ascontiguousarray(signals.entries, dtype=np.bool_),
+        entries,
         np.ascontiguousarray(signals.exits, dtype=np.bool_),
-        cash_u,
-        units.to_units(config.stake),
-        units.k,
-        units.fee_quantum,
-        units.to_units(instrument.min_notional),
-        min_lots,
-        max_lots,
-        taker_n,
-        taker_d,
-        maker_n,
-        maker_d,
-        slip_n,
-        slip_d,
-        sl_n,
-        sl_d,
-        tp_n,
-        tp_d,
+        params,
+        trade_rows,
+        fill_rows,
+        expired_rows,
     )
-    (
-        entry_bar,
-        exit_bar,
-        entry_t,
-        exit_t,
-        lots,
-        fee_e,
-        fee_x,
-        reasons,
-        f_bar,
-        f_cash,
-        f_lots,
-        entry_oid,
-        exit_oid,
-        r_bar,
-        r_lots,
-        r_oid,
-        end_lots,
-        end_oid,
-        denied,
-        open_fee,
-    ) = out
-    cols = {
-        "entry_bar": entry_bar,
-        "exit_bar": exit_bar,
-        "entry_t": entry_t,
-        "exit_t": exit_t,
-        "lots": lots,
-        "fee_e": fee_e,
-        "fee_x": fee_x,
-        "reason": reasons,
-    }
+    cols = {name: trade_rows[:nt, j] for j, name in enumerate(_TRADE_COLUMNS)}
+    entry_t, exit_t, lots = cols["entry_t"], cols["exit_t"], cols["lots"]
+    fee_e, fee_x = cols["fee_e"], cols["fee_x"]
+    entry_oid, exit_oid = cols["entry_oid"], cols["exit_oid"]
+    f_bar, f_cash, f_lots = fill_rows[:nf, 0], fill_rows[:nf, 1], fill_rows[:nf, 2]
+    r_bar, r_lots, r_oid = expired_rows[:nr, 0], expired_rows[:nr, 1], expired_rows[:nr, 2]
     scale = 10**units.digits
     lot_scale = 10 ** _decimals(instrument.lot_size)
     # Python's int / int is correctly rounded, like float(Decimal): the curves agree to the bit.

@@ -7,7 +7,11 @@ from typing import Any, Literal
 
 from xor_trading.backtest.config import BacktestConfig
 from xor_trading.backtest.event_path import run_event_path
-from xor_trading.backtest.fast_path import fast_path_unsupported, run_fast_path
+from xor_trading.backtest.fast_path import (
+    FastPathUnsupportedError,
+    fast_path_unsupported,
+    run_fast_path,
+)
 from xor_trading.backtest.run_result import BacktestResult
 from xor_trading.core.clock import TestClock
 from xor_trading.core.ids import IdGenerator, StrategyId
@@ -71,8 +75,13 @@ def run_backtest(
     if chosen == "fast":
         settings = TradeSettings(stake=config.stake, bracket=config.bracket)
         instance = _detached(strategy_cls, strategy_config, instrument, settings)
-        result = run_fast_path(frame, instrument, instance, config)
-        if progress is not None:
-            progress(len(frame))
-        return result
+        try:
+            result = run_fast_path(frame, instrument, instance, config)
+        except FastPathUnsupportedError:
+            if path != "auto":
+                raise
+        else:
+            if progress is not None:
+                progress(len(frame))
+            return result
     return run_event_path(frame, instrument, strategy_cls, strategy_config, config, progress)

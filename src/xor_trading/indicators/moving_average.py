@@ -10,25 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from xor_trading.native._kernels import sma_into
 from xor_trading.timeseries.candle_frame import FloatArray
-from xor_trading.timeseries.compiled import compiled
-
-
-@compiled
-def _sma_kernel(values: FloatArray, period: int) -> FloatArray:  # pragma: no cover - compiled
-    n = values.shape[0]
-    out = np.full(n, np.nan)
-    if period > n:
-        return out
-    total = 0.0
-    for i in range(period - 1):
-        total += values[i]
-    for i in range(period - 1, n):
-        total += values[i]
-        out[i] = total / period
-        total -= values[i - period + 1]  # the oldest value leaves the window
-    return out
-
 
 _NAN = float("nan")
 
@@ -37,8 +20,10 @@ def sma(values: FloatArray, period: int) -> FloatArray:
     """SMA over ``period`` values; the first ``period - 1`` outputs are NaN."""
     if period < 1:
         raise ValueError(f"period must be at least 1, got {period}")
-    result: FloatArray = _sma_kernel(np.ascontiguousarray(values, dtype=np.float64), period)
-    return result
+    source = np.ascontiguousarray(values, dtype=np.float64)
+    out: FloatArray = np.empty_like(source)
+    sma_into(source, period, out)
+    return out
 
 
 class IncrementalSMA:

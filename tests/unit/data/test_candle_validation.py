@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from candle_rows import DAY, T0, flat_rows, frame_of, minutes
 
@@ -115,3 +116,24 @@ def test_validate_frame_first_failing_check_wins() -> None:
     # Row 1 goes back in time, row 0 has NaN: the NaN check runs first.
     rows = [(T0 + 60_000, float("nan"), 1.0, 1.0, 1.0, 1.0), *flat_rows([T0])]
     assert "open is nan" in _error(frame_of(rows)).message
+
+
+def test_validate_frame_error_past_the_first_block_reports_its_absolute_row() -> None:
+    # Validation runs in blocks of 131,072 rows; rows are still numbered in the whole frame.
+    n = 131_072 + 10
+    ts = T0 + np.arange(n, dtype=np.int64) * 60_000
+    ts[131_073] = ts[131_072]  # a duplicate right after the first block boundary
+    price = np.full(n, 100.0)
+    frame = CandleFrame(ts, price, price + 1.0, price - 1.0, price, np.ones(n), 60_000)
+    error = _error(frame)
+    assert error.message.startswith("f.parquet: row 131073 ")
+    assert "duplicate timestamp (row 131072 is" in error.message
+
+
+def test_validate_frame_order_break_on_the_block_boundary_is_caught() -> None:
+    n = 131_072 + 5
+    ts = T0 + np.arange(n, dtype=np.int64) * 60_000
+    ts[131_072] = ts[131_071] - 60_000  # goes back exactly where the second block starts
+    price = np.full(n, 100.0)
+    frame = CandleFrame(ts, price, price + 1.0, price - 1.0, price, np.ones(n), 60_000)
+    assert "row 131072 " in _error(frame).message
