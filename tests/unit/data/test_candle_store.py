@@ -17,6 +17,7 @@ from xor_trading.core.timeframes import Timeframe
 from xor_trading.data import parquet_file
 from xor_trading.data.candle_store import ParquetCandleStore, StoredSeries, read_file
 from xor_trading.data.gaps import Gap, GapPolicy
+from xor_trading.data.parquet_file import SCHEMA, read_candle_parquet
 from xor_trading.data.resample import resample
 from xor_trading.timeseries.candle_frame import CandleFrame
 
@@ -273,3 +274,27 @@ def test_store_read_returns_int64_times_and_float64_values(store: ParquetCandleS
     frame = store.read("binance", "BTC/USDT", "1m").frame
     assert frame.close.dtype == np.float64
     assert frame.ts_ms.dtype == np.int64
+
+
+def test_read_candle_parquet_several_row_groups_reads_every_row(tmp_path: Path) -> None:
+    n = 1_000
+    ts = T0 + np.arange(n, dtype=np.int64) * 60_000
+    price = 100.0 + np.arange(n, dtype=np.float64)
+    table = pa.Table.from_arrays(
+        [
+            pa.array(ts),
+            pa.array(price),
+            pa.array(price + 1),
+            pa.array(price - 1),
+            pa.array(price),
+            pa.array(np.ones(n)),
+        ],
+        schema=SCHEMA,
+    )
+    path = tmp_path / "groups.parquet"
+    pq.write_table(table, path, row_group_size=300)  # 4 row groups
+    assert pq.ParquetFile(path).num_row_groups == 4
+    frame = read_candle_parquet(path, 60_000)
+    assert np.array_equal(frame.ts_ms, ts)
+    assert np.array_equal(frame.close, price)
+    assert np.array_equal(frame.high, price + 1)

@@ -20,10 +20,12 @@ def test_oco_with_one_invalid_leg_rejects_both_legs() -> None:
     reports: list[object] = []
     venue.connect(reports.append)
     venue.on_candle(SYM, make_candle(100, 100, 100, 100))
-    stop = Order(OrderId("SL"), SYM, OrderSide.SELL, OrderType.STOP_MARKET, D("0.005"), 0,
-                 stop_price=D(95))  # type: ignore[arg-type]
-    target = Order(OrderId("TP"), SYM, OrderSide.SELL, OrderType.LIMIT, D("0.005"), 0,
-                   limit_price=D(400))  # type: ignore[arg-type]
+    stop = Order(
+        OrderId("SL"), SYM, OrderSide.SELL, OrderType.STOP_MARKET, D("0.005"), 0, stop_price=D(95)
+    )  # type: ignore[arg-type]
+    target = Order(
+        OrderId("TP"), SYM, OrderSide.SELL, OrderType.LIMIT, D("0.005"), 0, limit_price=D(400)
+    )  # type: ignore[arg-type]
     venue.submit_oco(stop, target)  # the stop leg is worth 0.475 < 1 USDT minimum
     assert [type(r) for r in reports] == [OrderRejectedReport, OrderRejectedReport]
     assert venue.open_order_ids(SYM) == []
@@ -33,10 +35,10 @@ def test_oco_with_valid_legs_accepts_both() -> None:
     venue = SimulatedVenue(TestClock(), [make_instrument()], VenueConfig(), {"TST": D(10)})
     reports: list[object] = []
     venue.connect(reports.append)
-    stop = Order(OrderId("SL"), SYM, OrderSide.SELL, OrderType.STOP_MARKET, D(1), 0,
-                 stop_price=D(95))  # type: ignore[arg-type]
-    target = Order(OrderId("TP"), SYM, OrderSide.SELL, OrderType.LIMIT, D(1), 0,
-                   limit_price=D(105))  # type: ignore[arg-type]
+    stop = Order(
+        OrderId("SL"), SYM, OrderSide.SELL, OrderType.STOP_MARKET, D(1), 0, stop_price=D(95)
+    )  # type: ignore[arg-type]
+    target = Order(OrderId("TP"), SYM, OrderSide.SELL, OrderType.LIMIT, D(1), 0, limit_price=D(105))  # type: ignore[arg-type]
     venue.submit_oco(stop, target)
     assert [type(r) for r in reports] == [OrderAcceptedReport, OrderAcceptedReport]
     assert venue.open_order_ids(SYM) == ["SL", "TP"]

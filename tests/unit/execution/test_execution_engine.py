@@ -10,7 +10,7 @@ from xor_trading.bus.endpoints import EXECUTION
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import TestClock
 from xor_trading.core.errors import RejectedError, UnknownOutcomeError
-from xor_trading.core.ids import OrderId, StrategyId, Symbol, VenueOrderId
+from xor_trading.core.ids import OrderId, StrategyId, Symbol, TradeId, VenueOrderId
 from xor_trading.domain.commands import Bracket, CancelOrder, SubmitOrder
 from xor_trading.domain.events import OrderFilled, OrderStatusChanged
 from xor_trading.domain.fills import Fill, Liquidity
@@ -24,7 +24,6 @@ from xor_trading.execution.reports import (
     OrderFilledReport,
     OrderRejectedReport,
 )
-from xor_trading.core.ids import TradeId
 from xor_trading.testing.factories import make_instrument
 
 SYM = Symbol("TST/USDT")
@@ -76,23 +75,57 @@ def setup() -> tuple[MessageBus, ExecutionEngine, ScriptedVenue, list[object]]:
     return bus, engine, venue, events
 
 
-def _submit(bus: MessageBus, order_id: str = "O-1", bracket: Bracket | None = None,
-            reduce_only: bool = False, side: OrderSide = OrderSide.BUY) -> None:
-    bus.send(EXECUTION, SubmitOrder(OrderId(order_id), StrategyId("s"), SYM, side,
-                                    OrderType.MARKET, D(1), 1_000, bracket=bracket,
-                                    reduce_only=reduce_only))
+def _submit(
+    bus: MessageBus,
+    order_id: str = "O-1",
+    bracket: Bracket | None = None,
+    reduce_only: bool = False,
+    side: OrderSide = OrderSide.BUY,
+) -> None:
+    bus.send(
+        EXECUTION,
+        SubmitOrder(
+            OrderId(order_id),
+            StrategyId("s"),
+            SYM,
+            side,
+            OrderType.MARKET,
+            D(1),
+            1_000,
+            bracket=bracket,
+            reduce_only=reduce_only,
+        ),
+    )
 
 
-def _fill(venue: ScriptedVenue, order_id: str, price: str, qty: str = "1",
-          side: OrderSide = OrderSide.BUY) -> None:
+def _fill(
+    venue: ScriptedVenue, order_id: str, price: str, qty: str = "1", side: OrderSide = OrderSide.BUY
+) -> None:
     assert venue.sink is not None
-    venue.sink(OrderFilledReport(Fill(TradeId("T"), OrderId(order_id), SYM, side, D(price),
-                                      D(qty), D("0.1"), "USDT", Liquidity.TAKER, 2_000)))
+    venue.sink(
+        OrderFilledReport(
+            Fill(
+                TradeId("T"),
+                OrderId(order_id),
+                SYM,
+                side,
+                D(price),
+                D(qty),
+                D("0.1"),
+                "USDT",
+                Liquidity.TAKER,
+                2_000,
+            )
+        )
+    )
 
 
 def _statuses(events: list[object], order_id: str) -> list[str]:
-    return [e.status.value for e in events
-            if isinstance(e, OrderStatusChanged) and e.order_id == order_id]
+    return [
+        e.status.value
+        for e in events
+        if isinstance(e, OrderStatusChanged) and e.order_id == order_id
+    ]
 
 
 def test_engine_records_intent_before_calling_the_venue(setup) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +161,7 @@ def test_engine_definitive_rejection_marks_order_rejected(setup) -> None:  # typ
 
 
 def test_engine_places_bracket_as_oco_after_entry_fills(setup) -> None:  # type: ignore[no-untyped-def]
-    bus, engine, venue, _ = setup
+    bus, _engine, venue, _ = setup
     _submit(bus, bracket=Bracket(D(2), D(4)))
     assert venue.sink is not None
     venue.sink(OrderAcceptedReport(OrderId("O-1"), VenueOrderId("V-1"), 1_000))
@@ -136,13 +169,18 @@ def test_engine_places_bracket_as_oco_after_entry_fills(setup) -> None:  # type:
     _fill(venue, "O-1", "100.01")
     ((stop, target),) = venue.oco
     assert (stop.order_type, stop.side, stop.stop_price, stop.quantity) == (
-        OrderType.STOP_MARKET, OrderSide.SELL, D("98.00"), D(1))  # 98.0098 rounds down
+        OrderType.STOP_MARKET,
+        OrderSide.SELL,
+        D("98.00"),
+        D(1),
+    )  # 98.0098 rounds down
     assert (target.order_type, target.limit_price) == (OrderType.LIMIT, D("104.02"))  # 104.0104 up
-    assert stop.reduce_only and target.reduce_only
+    assert stop.reduce_only
+    assert target.reduce_only
 
 
 def test_engine_exit_cancels_protective_orders_first(setup) -> None:  # type: ignore[no-untyped-def]
-    bus, engine, venue, _ = setup
+    bus, _engine, venue, _ = setup
     _submit(bus, bracket=Bracket(D(2), None))
     _fill(venue, "O-1", "100")
     (stop,) = venue.submitted[1:]

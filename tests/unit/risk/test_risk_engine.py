@@ -27,8 +27,16 @@ def _wire() -> tuple[MessageBus, list[object], list[OrderDenied]]:
 
 
 def _cmd(qty: str, price: str = "100", symbol: str = "TST/USDT") -> SubmitOrder:
-    return SubmitOrder(OrderId("O-1"), StrategyId("s"), Symbol(symbol), OrderSide.BUY,
-                       OrderType.MARKET, D(qty), 0, reference_price=D(price))
+    return SubmitOrder(
+        OrderId("O-1"),
+        StrategyId("s"),
+        Symbol(symbol),
+        OrderSide.BUY,
+        OrderType.MARKET,
+        D(qty),
+        0,
+        reference_price=D(price),
+    )
 
 
 def test_risk_forwards_an_order_within_venue_limits() -> None:
