@@ -21,11 +21,13 @@ $(STAMP): requirements/dev.txt pyproject.toml
 
 setup: $(STAMP)
 
-## run: seed the shipped sample data and run a demo backtest on it
+## run: seed the shipped sample data and run a demo backtest on it (golden cross, BTC 2017-2024)
 run: setup
 	$(VENV)/bin/xor data seed
-	$(VENV)/bin/xor backtest --strategy sma_cross --symbol BTC/USDT --timeframe 1m \
-		--param fast=10 --param slow=30 --stop-loss-pct 2 --take-profit-pct 4 --output $(DEMO_DIR)
+	$(VENV)/bin/xor backtest --strategy sma_cross --symbol BTC/USDT --timeframe 1h \
+		--param fast=50 --param slow=200 --stake 5000 --stop-loss-pct 8 --take-profit-pct 40 \
+		--output $(DEMO_DIR)
+	@echo "Open $(DEMO_DIR)/report.html in a browser for the equity and drawdown charts."
 
 ## test: lint, format check, strict typing, layer contracts, tests with coverage
 test: setup lint typecheck imports unit

@@ -198,7 +198,7 @@ def backtest(
 def _fmt(value: object, suffix: str = "") -> str:
     if value is None:
         return "n/a"
-    if isinstance(value, float):
+    if isinstance(value, float | Decimal):
         return f"{value:,.2f}{suffix}"
     return f"{value}{suffix}"
 
