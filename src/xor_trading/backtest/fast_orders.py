@@ -31,6 +31,54 @@ _ZERO = Decimal(0)
 PendingOrder = tuple[int, Decimal, int]
 
 
+def _market(
+    order_id: str,
+    created_ms: int,
+    symbol: str,
+    side: str,
+    qty: Decimal,
+    tag: str,
+    filled_at: Decimal | None = None,
+    fee: Decimal = _ZERO,
+    status: str = "filled",
+    reason: str = "",
+) -> OrderRecord:
+    """A market order: filled at ``filled_at`` with ``fee``, or ended unfilled with ``status``."""
+    if filled_at is None:
+        return OrderRecord(
+            order_id,
+            created_ms,
+            symbol,
+            side,
+            "market",
+            qty,
+            None,
+            None,
+            status,
+            _ZERO,
+            None,
+            _ZERO,
+            tag,
+            reason,
+        )
+    return OrderRecord(
+        order_id,
+        created_ms,
+        symbol,
+        side,
+        "market",
+        qty,
+        None,
+        None,
+        "filled",
+        qty,
+        filled_at,
+        fee,
+        tag,
+        reason,
+    )
+
+
 class FastPathOrders(Sequence[OrderRecord]):
     def __init__(
         self,
@@ -57,40 +105,21 @@ class FastPathOrders(Sequence[OrderRecord]):
             orders, legs = self._round_trip(t, int(self._entry_no[i]), int(self._exit_no[i]), legs)
             episodes.append((t.entry_time_ms, int(self._entry_no[i]), orders))
         for created, qty, number in self._rejected:
-            rejected = OrderRecord(
-                f"O-{number}",
-                created,
-                symbol,
-                "buy",
-                "market",
-                qty,
-                None,
-                None,
-                "expired",
-                _ZERO,
-                None,
-                _ZERO,
-                "entry",
-                "",
+            rejected = _market(
+                f"O-{number}", created, symbol, "buy", qty, "entry", status="expired"
             )
             episodes.append((created, number, [rejected]))
         if self._pending_at_end is not None:
             created, qty, number = self._pending_at_end
-            waiting = OrderRecord(
+            waiting = _market(
                 f"O-{number}",
                 created,
                 symbol,
                 "buy",
-                "market",
                 qty,
-                None,
-                None,
-                "canceled",
-                _ZERO,
-                None,
-                _ZERO,
                 "entry",
-                _CANCELED,
+                status="canceled",
+                reason=_CANCELED,
             )
             episodes.append((created, number, [waiting]))
         episodes.sort(key=lambda e: (e[0], e[1]))
@@ -102,21 +131,15 @@ class FastPathOrders(Sequence[OrderRecord]):
         inst, bracket = self._inst, self._config.bracket
         exit_fee = self._exit_fee(t)
         out = [
-            OrderRecord(
+            _market(
                 f"O-{entry_no}",
                 t.entry_time_ms,
                 t.symbol,
                 "buy",
-                "market",
                 t.quantity,
-                None,
-                None,
-                "filled",
-                t.quantity,
+                "entry",
                 t.entry_price,
                 t.fees - exit_fee,
-                "entry",
-                "",
             )
         ]
         if bracket is not None:
@@ -162,59 +185,41 @@ class FastPathOrders(Sequence[OrderRecord]):
                 )
         if t.exit_reason == "signal":
             out.append(
-                OrderRecord(
+                _market(
                     f"O-{exit_no}",
                     t.exit_time_ms,
                     t.symbol,
                     "sell",
-                    "market",
                     t.quantity,
-                    None,
-                    None,
-                    "filled",
-                    t.quantity,
+                    "signal",
                     t.exit_price,
                     exit_fee,
-                    "signal",
-                    "",
                 )
             )
         elif t.exit_reason == "end_of_data":
             if exit_no:  # an exit signal on the last candle never met a price
                 out.append(
-                    OrderRecord(
+                    _market(
                         f"O-{exit_no}",
                         t.exit_time_ms,
                         t.symbol,
                         "sell",
-                        "market",
                         t.quantity,
-                        None,
-                        None,
-                        "canceled",
-                        _ZERO,
-                        None,
-                        _ZERO,
                         "signal",
-                        _CANCELED,
+                        status="canceled",
+                        reason=_CANCELED,
                     )
                 )
             out.append(
-                OrderRecord(
+                _market(
                     "O-end",
                     t.exit_time_ms,
                     t.symbol,
                     "sell",
-                    "market",
                     t.quantity,
-                    None,
-                    None,
-                    "filled",
-                    t.quantity,
+                    "end_of_data",
                     t.exit_price,
                     exit_fee,
-                    "end_of_data",
-                    "",
                 )
             )
         return out, legs
