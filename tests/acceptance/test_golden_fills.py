@@ -76,8 +76,27 @@ class Harness:
         self.venue.submit_order(order)
         return oid
 
-    def oco(self, first: Order, second: Order) -> None:
-        self.venue.submit_oco(first, second)
+    def long_bracket(self, stop: str, target: str) -> None:
+        """A sell stop-market "SL" and a sell limit "TP" for 1 TST, linked as an OCO."""
+        sl = Order(
+            OrderId("SL"),
+            SYM,
+            OrderSide.SELL,
+            OrderType.STOP_MARKET,
+            D(1),
+            0,  # type: ignore[arg-type]
+            stop_price=D(stop),
+        )  # type: ignore[arg-type]
+        tp = Order(
+            OrderId("TP"),
+            SYM,
+            OrderSide.SELL,
+            OrderType.LIMIT,
+            D(1),
+            0,  # type: ignore[arg-type]
+            limit_price=D(target),
+        )  # type: ignore[arg-type]
+        self.venue.submit_oco(sl, tp)
 
     def candle(
         self, o: float, h: float, low: float, c: float, v: float = 1000.0, i: int = 1
@@ -211,25 +230,7 @@ def test_volume_cap_partially_fills_then_completes_next_candle() -> None:
 
 def test_oco_take_profit_fills_and_cancels_stop_on_rising_path() -> None:
     h = Harness()
-    sl = Order(
-        OrderId("SL"),
-        SYM,
-        OrderSide.SELL,
-        OrderType.STOP_MARKET,
-        D(1),
-        0,  # type: ignore[arg-type]
-        stop_price=D(95),
-    )  # type: ignore[arg-type]
-    tp = Order(
-        OrderId("TP"),
-        SYM,
-        OrderSide.SELL,
-        OrderType.LIMIT,
-        D(1),
-        0,  # type: ignore[arg-type]
-        limit_price=D(104),
-    )  # type: ignore[arg-type]
-    h.oco(sl, tp)
+    h.long_bracket(stop="95", target="104")
     h.candle(100, 105, 96, 104.5)  # rising: 100 -> 96 -> 105 -> 104.5
     assert h.fills() == [("TP", D("104.00"), D("1"), D("0.02080000"), "maker")]
     assert any(isinstance(r, OrderCanceledReport) and r.order_id == "SL" for r in h.reports)
@@ -237,25 +238,7 @@ def test_oco_take_profit_fills_and_cancels_stop_on_rising_path() -> None:
 
 def test_oco_rising_candle_hits_stop_before_target() -> None:
     h = Harness()
-    sl = Order(
-        OrderId("SL"),
-        SYM,
-        OrderSide.SELL,
-        OrderType.STOP_MARKET,
-        D(1),
-        0,  # type: ignore[arg-type]
-        stop_price=D(97),
-    )  # type: ignore[arg-type]
-    tp = Order(
-        OrderId("TP"),
-        SYM,
-        OrderSide.SELL,
-        OrderType.LIMIT,
-        D(1),
-        0,  # type: ignore[arg-type]
-        limit_price=D(104),
-    )  # type: ignore[arg-type]
-    h.oco(sl, tp)
+    h.long_bracket(stop="97", target="104")
     h.candle(100, 105, 96, 104.5)  # the low (96) comes before the high on a rising candle
     assert h.fills() == [("SL", D("97.00"), D("1"), D("0.09700000"), "taker")]
     canceled = [r.order_id for r in h.reports if isinstance(r, OrderCanceledReport)]

@@ -44,39 +44,12 @@ def _market(
     reason: str = "",
 ) -> OrderRecord:
     """A market order: filled at ``filled_at`` with ``fee``, or ended unfilled with ``status``."""
-    if filled_at is None:
-        return OrderRecord(
-            order_id,
-            created_ms,
-            symbol,
-            side,
-            "market",
-            qty,
-            None,
-            None,
-            status,
-            _ZERO,
-            None,
-            _ZERO,
-            tag,
-            reason,
-        )
+    filled = filled_at is not None
     return OrderRecord(
-        order_id,
-        created_ms,
-        symbol,
-        side,
-        "market",
-        qty,
-        None,
-        None,
-        "filled",
-        qty,
-        filled_at,
-        fee,
-        tag,
-        reason,
-    )
+        order_id, created_ms, symbol, side, "market", qty, None, None,
+        "filled" if filled else status, qty if filled else _ZERO, filled_at,
+        fee if filled else _ZERO, tag, reason,
+    )  # fmt: skip
 
 
 class FastPathOrders(Sequence[OrderRecord]):
