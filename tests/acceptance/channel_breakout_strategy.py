@@ -56,7 +56,7 @@ class ChannelBreakout(Strategy[ChannelBreakoutConfig]):
         highs.append(candle.high)
         lows.append(candle.low)
 
-    def vector_signals(self, frame: CandleFrame) -> Signals:
+    def vector_signals(self, frame: CandleFrame, series: object = None) -> Signals:
         upper = _rolling_extreme(frame.high, self.config.entry_window, "max")
         lower = _rolling_extreme(frame.low, self.config.exit_window, "min")
         with np.errstate(invalid="ignore"):

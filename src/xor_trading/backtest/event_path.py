@@ -9,7 +9,7 @@ position is closed at the last close (``end_of_data``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -21,6 +21,7 @@ from xor_trading.backtest.equity import build_equity_curve
 from xor_trading.backtest.recorder import BacktestRecorder
 from xor_trading.backtest.results import TradeRecord
 from xor_trading.backtest.run_result import BacktestResult, OrderRecords
+from xor_trading.backtest.series_feed import SeriesFeed
 from xor_trading.bus.endpoints import RISK
 from xor_trading.core.clock import TestClock
 from xor_trading.core.errors import DataError
@@ -35,6 +36,7 @@ from xor_trading.runtime.kernel import TradingKernel
 from xor_trading.strategy.base import Strategy
 from xor_trading.strategy.config import StrategyConfig
 from xor_trading.strategy.context import TradeSettings
+from xor_trading.strategy.series import SeriesSpec
 from xor_trading.timeseries.candle_frame import CandleFrame
 from xor_trading.timeseries.price_grid import tick_of
 
@@ -50,6 +52,7 @@ def run_event_path(
     config: BacktestConfig,
     progress: Progress | None = None,
     progress_every: int = 10_000,
+    series: Mapping[SeriesSpec, CandleFrame] | None = None,
 ) -> BacktestResult:
     if frame.is_empty:
         raise DataError("no candles to backtest", "widen --from/--to or import data first")
@@ -63,7 +66,9 @@ def run_event_path(
     kernel = TradingKernel(clock, venue, [instrument], account)
     recorder = BacktestRecorder(kernel.bus, kernel.portfolio, kernel.execution.cache, instrument)
     settings = TradeSettings(stake=config.stake, bracket=config.bracket)
-    runner = kernel.add_strategy(strategy_cls, strategy_config, instrument, settings)
+    runner = kernel.add_strategy(
+        strategy_cls, strategy_config, instrument, settings, frame.timeframe_ms
+    )
     runner.start()
 
     symbol = instrument.symbol
@@ -74,12 +79,15 @@ def run_event_path(
     tf = frame.timeframe_ms
     # tuple.__new__ builds the CandleClosed named tuple at half the cost of its constructor.
     closed = partial(tuple.__new__, CandleClosed)
+    feed = SeriesFeed(series, symbol, publish) if series else None
     for i, candle in enumerate(frame.iter_candles()):
         recorder.bar = i
         opened = candle[0]  # ts_ms; by index, this loop runs once per candle
         set_time(opened)
         on_candle(symbol, candle)
         set_time(opened + tf)
+        if feed is not None:  # extra series first: they closed at or before this candle
+            feed.publish_until(opened + tf)
         publish(closed((symbol, candle)))
         if runner.failure is not None:
             raise runner.failure

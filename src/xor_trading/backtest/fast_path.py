@@ -13,7 +13,7 @@ Exactness: prices are whole ticks, quantities whole lots, money whole units of
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, overload
@@ -29,6 +29,7 @@ from xor_trading.core.errors import ConfigError, DataError
 from xor_trading.domain.instruments import Instrument
 from xor_trading.native._kernels import simulate_long_only
 from xor_trading.strategy.base import Strategy
+from xor_trading.strategy.series import SeriesSpec
 from xor_trading.timeseries.candle_frame import CandleFrame, IntArray
 from xor_trading.timeseries.price_grid import tick_of
 
@@ -158,6 +159,7 @@ def run_fast_path(
     instrument: Instrument,
     strategy: Strategy[Any],
     config: BacktestConfig,
+    series: Mapping[SeriesSpec, CandleFrame] | None = None,
 ) -> BacktestResult:
     if frame.is_empty:
         raise DataError("no candles to backtest", "widen --from/--to or import data first")
@@ -166,7 +168,7 @@ def run_fast_path(
         raise FastPathUnsupportedError(
             f"the fast path cannot run this backtest: {reason}", "use --path event"
         )
-    signals = strategy.vector_signals(frame)
+    signals = strategy.vector_signals(frame, series or {})
     if signals is None:
         raise FastPathUnsupportedError(
             f"strategy {strategy.name} has no vectorised signals", "use --path event"

@@ -6,6 +6,7 @@ import typer
 
 from xor_trading.cli.backtest_command import backtest
 from xor_trading.cli.data_commands import data_app
+from xor_trading.cli.strategy_commands import strategies_app
 
 app = typer.Typer(
     name="xor",
@@ -21,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(strategies_app, name="strategies")
 app.command(no_args_is_help=True)(backtest)
 
 

@@ -2,28 +2,18 @@
 
 For each fill it updates the symbol's :class:`Position`, charges the fee and books realised
 PnL into the :class:`Account`, then publishes :class:`PositionChanged`. Strategies read it
-through :class:`PortfolioView` only.
+through the ``PositionView`` protocol of ``strategy.context`` only.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Protocol
 
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.ids import Symbol
 from xor_trading.domain.accounts import Account
 from xor_trading.domain.events import OrderFilled, PositionChanged
 from xor_trading.domain.positions import Position
-
-
-class PortfolioView(Protocol):
-    """What a strategy may know about the portfolio (read only)."""
-
-    def position_quantity(self, symbol: Symbol) -> Decimal: ...
-
-    @property
-    def balance(self) -> Decimal: ...
 
 
 class PortfolioEngine:
@@ -42,6 +32,10 @@ class PortfolioEngine:
     def position_quantity(self, symbol: Symbol) -> Decimal:
         pos = self.positions.get(symbol)
         return pos.quantity if pos is not None else Decimal(0)
+
+    def position_avg_entry(self, symbol: Symbol) -> Decimal:
+        pos = self.positions.get(symbol)
+        return pos.avg_entry if pos is not None else Decimal(0)
 
     @property
     def balance(self) -> Decimal:

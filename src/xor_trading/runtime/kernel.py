@@ -45,11 +45,13 @@ class TradingKernel:
         config: StrategyConfig,
         instrument: Instrument,
         settings: TradeSettings,
+        timeframe_ms: int,
     ) -> StrategyRunner:
         strategy_id = StrategyId(f"{strategy_cls.name}-{len(self.runners) + 1}")
         context = StrategyContext(
             strategy_id=strategy_id,
             symbol=instrument.symbol,
+            timeframe_ms=timeframe_ms,
             instrument=instrument,
             clock=self.clock,
             positions=self.portfolio,

@@ -8,6 +8,7 @@ identical in the incremental (event) and batch (fast path) forms.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -18,6 +19,7 @@ from xor_trading.strategy.base import Strategy
 from xor_trading.strategy.config import StrategyConfig
 from xor_trading.strategy.context import StrategyContext
 from xor_trading.strategy.registry import register_strategy
+from xor_trading.strategy.series import SeriesSpec
 from xor_trading.strategy.signals import Signals
 from xor_trading.timeseries.candle_frame import CandleFrame
 
@@ -45,6 +47,10 @@ class SmaCross(Strategy[SmaCrossConfig]):
         self._slow = IncrementalSMA(config.slow).update
         self._prev = (math.nan, math.nan)
 
+    @property
+    def warmup_bars(self) -> int:
+        return self.config.slow
+
     def on_candle(self, candle: Candle) -> None:
         fast = self._fast(candle.close)
         slow = self._slow(candle.close)
@@ -55,7 +61,9 @@ class SmaCross(Strategy[SmaCrossConfig]):
         elif prev_fast < prev_slow and fast > slow and self.position_quantity == 0:
             self.enter_long(candle)
 
-    def vector_signals(self, frame: CandleFrame) -> Signals:
+    def vector_signals(
+        self, frame: CandleFrame, series: Mapping[SeriesSpec, CandleFrame] | None = None
+    ) -> Signals:
         fast = sma(frame.close, self.config.fast)
         slow = sma(frame.close, self.config.slow)
         entries = np.zeros(len(frame), dtype=np.bool_)

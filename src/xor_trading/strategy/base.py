@@ -10,15 +10,19 @@ proves both give the same trades.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar, Generic, TypeVar
 
 from xor_trading.core.ids import OrderId
+from xor_trading.core.precision import Rounding
 from xor_trading.domain.candles import Candle
-from xor_trading.domain.commands import SubmitOrder
+from xor_trading.domain.commands import CancelOrder, SubmitOrder
+from xor_trading.domain.fills import Fill
 from xor_trading.domain.orders import OrderSide, OrderType
 from xor_trading.strategy.config import StrategyConfig
 from xor_trading.strategy.context import StrategyContext
+from xor_trading.strategy.series import CandleWindow, SeriesSpec
 from xor_trading.strategy.signals import Signals
 from xor_trading.timeseries.candle_frame import CandleFrame
 from xor_trading.timeseries.price_grid import tick_of
@@ -40,6 +44,7 @@ class Strategy(ABC, Generic[ConfigT]):
         self.config = config
         self.ctx = context
         self._tick_f = float(context.instrument.tick_size)
+        self._windows: dict[SeriesSpec, CandleWindow] = {}
 
     @abstractmethod
     def on_candle(self, candle: Candle) -> None:
@@ -48,9 +53,37 @@ class Strategy(ABC, Generic[ConfigT]):
     def on_start(self) -> None:
         """Called once before the first candle."""
 
-    def vector_signals(self, frame: CandleFrame) -> Signals | None:
-        """Entries and exits for every candle at once, or None if not vectorisable."""
+    def vector_signals(
+        self, frame: CandleFrame, series: Mapping[SeriesSpec, CandleFrame] | None = None
+    ) -> Signals | None:
+        """Entries and exits for every candle at once, or None if not vectorisable.
+
+        ``series`` holds the frames of :meth:`extra_series`; align them to ``frame`` with
+        :func:`~xor_trading.strategy.series.last_closed_index` (never by open time).
+        """
         return None
+
+    # -- data -------------------------------------------------------------------------------
+
+    @property
+    def warmup_bars(self) -> int:
+        """Primary candles needed before the first decision; a backtest with fewer is refused."""
+        return 0
+
+    def extra_series(self) -> list[SeriesSpec]:
+        """Other series this strategy reads (higher timeframes, other symbols)."""
+        return []
+
+    def on_series_candle(self, spec: SeriesSpec, candle: Candle) -> None:
+        """Called when a candle of an extra series closes, before the primary candle that
+        closes at the same time. The candle is already in :meth:`window`."""
+
+    def window(self, spec: SeriesSpec) -> CandleWindow:
+        """The recent closed candles of an extra series (filled by the runner)."""
+        return self._windows[spec]
+
+    def on_fill(self, fill: Fill) -> None:
+        """Called after each fill of one of this strategy's orders (the portfolio is updated)."""
 
     # -- acting -----------------------------------------------------------------------------
 
@@ -105,3 +138,26 @@ class Strategy(ABC, Generic[ConfigT]):
             )
         )
         return order_id
+
+    def buy_limit(self, quantity: Decimal, price: Decimal, tag: str = "") -> OrderId:
+        """A resting buy at ``price`` rounded down to the tick (never above what you asked)."""
+        limit = self.ctx.instrument.round_price(price, Rounding.DOWN)
+        return self.submit(OrderSide.BUY, quantity, limit, order_type=OrderType.LIMIT,
+                           limit_price=limit, tag=tag)  # fmt: skip
+
+    def sell_limit(self, quantity: Decimal, price: Decimal, tag: str = "") -> OrderId:
+        """A resting sell at ``price`` rounded up to the tick (never below what you asked)."""
+        limit = self.ctx.instrument.round_price(price, Rounding.UP)
+        return self.submit(OrderSide.SELL, quantity, limit, order_type=OrderType.LIMIT,
+                           limit_price=limit, tag=tag)  # fmt: skip
+
+    def cancel(self, order_id: OrderId) -> None:
+        self.ctx.send(CancelOrder(order_id, self.ctx.clock.now_ms()))
+
+    def price_of(self, candle: Candle) -> Decimal:
+        """The candle's close on the tick grid, as an exact decimal."""
+        return Decimal(tick_of(candle.close, self._tick_f)) * self.ctx.instrument.tick_size
+
+    def quantity_for(self, notional: Decimal, price: Decimal) -> Decimal:
+        """The largest lot multiple worth at most ``notional`` at ``price``."""
+        return self.ctx.instrument.quantity_for_notional(notional, price)

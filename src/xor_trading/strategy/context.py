@@ -23,6 +23,8 @@ class PositionView(Protocol):
 
     def position_quantity(self, symbol: Symbol) -> Decimal: ...
 
+    def position_avg_entry(self, symbol: Symbol) -> Decimal: ...
+
 
 @dataclass(frozen=True, slots=True)
 class TradeSettings:
@@ -41,6 +43,7 @@ class TradeSettings:
 class StrategyContext:
     strategy_id: StrategyId
     symbol: Symbol
+    timeframe_ms: int  # of the primary series
     instrument: Instrument
     clock: Clock
     positions: PositionView

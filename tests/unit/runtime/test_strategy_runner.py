@@ -52,8 +52,8 @@ def test_faulty_strategy_is_stopped_and_other_strategies_keep_running() -> None:
     account = Account("USDT")
     kernel = TradingKernel(clock, venue, [inst], account)
     settings = TradeSettings(stake=D(100))
-    faulty = kernel.add_strategy(Faulty, StrategyConfig(), inst, settings)
-    healthy = kernel.add_strategy(Counting, StrategyConfig(), inst, settings)
+    faulty = kernel.add_strategy(Faulty, StrategyConfig(), inst, settings, 60_000)
+    healthy = kernel.add_strategy(Counting, StrategyConfig(), inst, settings, 60_000)
     stopped: list[StrategyStopped] = []
     kernel.bus.subscribe(StrategyStopped, stopped.append)
     for i in range(5):
