@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from xor_trading.cli.errors import exit_on_xor_error
-from xor_trading.strategy.registry import get_strategy, list_strategies
+from xor_trading.strategy.registry import broken_strategies, get_strategy, list_strategies
 
 strategies_app = typer.Typer(
     help="List strategies and show their parameters (defaults, ranges, descriptions).",
@@ -34,6 +34,8 @@ def list_command() -> None:
     for cls in list_strategies():
         vectorised = cls.vector_signals is not Strategy.vector_signals
         table.add_row(cls.name, "yes" if vectorised else "no", cls.description)
+    for name, why in sorted(broken_strategies().items()):
+        table.add_row(f"[red]{name}[/]", "-", f"[red]failed to load: {why}[/]")
     Console().print(table)
 
 

@@ -18,6 +18,7 @@ from xor_trading.strategy.base import Strategy
 ENTRY_POINT_GROUP = "xor_trading.strategies"
 
 _registry: dict[str, type[Strategy[Any]]] = {}
+_broken: dict[str, str] = {}  # entry points that failed to load: name -> why
 S = TypeVar("S", bound=type[Strategy[Any]])
 
 
@@ -34,16 +35,27 @@ def register_strategy(cls: S) -> S:
 
 
 def _load_entry_points() -> None:
+    """Import announced strategies; one that fails to import is recorded, not fatal."""
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name not in _registry:
+        if ep.name in _registry or ep.name in _broken:
+            continue
+        try:
             cls = ep.load()
-            _registry.setdefault(ep.name, cls)
+        except Exception as exc:  # a broken plug-in must not hide the others
+            _broken[ep.name] = f"{type(exc).__name__}: {exc}"
+            continue
+        _registry.setdefault(ep.name, cls)
 
 
 def get_strategy(name: str) -> type[Strategy[Any]]:
     """The strategy class called ``name``; raises ConfigError listing the known names."""
     if name not in _registry:
         _load_entry_points()
+    if name in _broken:
+        raise ConfigError(
+            f"strategy {name!r} is installed but failed to load ({_broken[name]})",
+            "fix or reinstall the package that provides it",
+        )
     try:
         return _registry[name]
     except KeyError:
@@ -56,3 +68,9 @@ def get_strategy(name: str) -> type[Strategy[Any]]:
 def list_strategies() -> list[type[Strategy[Any]]]:
     _load_entry_points()
     return [_registry[k] for k in sorted(_registry)]
+
+
+def broken_strategies() -> dict[str, str]:
+    """Announced strategies that failed to import, with the reason."""
+    _load_entry_points()
+    return dict(_broken)
