@@ -68,6 +68,25 @@ def choose_path(
     return "event"
 
 
+def other_symbol_series(
+    strategy: str,
+    params: Mapping[str, Any],
+    instrument: Instrument,
+    config: BacktestConfig,
+    timeframe_ms: int,
+) -> list[tuple[str, str]]:
+    """(symbol, timeframe) of the extra series on other symbols that a backtest must load."""
+    strategy_cls = get_strategy(strategy)
+    strategy_config = strategy_cls.config_class.parse_params(dict(params), strategy)
+    settings = TradeSettings(stake=config.stake, bracket=config.bracket)
+    probe = _detached(strategy_cls, strategy_config, instrument, settings, timeframe_ms)
+    return [
+        (spec.symbol, spec.timeframe)
+        for spec in probe.extra_series()
+        if spec.symbol is not None and spec.symbol != instrument.symbol
+    ]
+
+
 def series_frames_for(
     strategy: Strategy[Any],
     frame: CandleFrame,

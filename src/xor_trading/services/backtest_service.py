@@ -17,7 +17,12 @@ from xor_trading.backtest.config import BacktestConfig
 from xor_trading.backtest.metrics import Metrics, compute_metrics
 from xor_trading.backtest.output_files import iso_utc, write_results
 from xor_trading.backtest.run_result import BacktestResult
-from xor_trading.backtest.runner import PathName, choose_path, run_backtest
+from xor_trading.backtest.runner import (
+    PathName,
+    choose_path,
+    other_symbol_series,
+    run_backtest,
+)
 from xor_trading.core.errors import ConfigError, DataError
 from xor_trading.core.timeframes import Timeframe
 from xor_trading.data.candle_store import ParquetCandleStore
@@ -106,6 +111,24 @@ def _load_frame(req: BacktestRequest, tf: Timeframe, candles_root: Path) -> Cand
     return frame
 
 
+def _load_other_symbols(
+    req: BacktestRequest,
+    tf: Timeframe,
+    instrument: Instrument,
+    candles_root: Path,
+    frame: CandleFrame,
+) -> dict[tuple[str, str], CandleFrame]:
+    """Candles of the other symbols the strategy reads, over the same period, from the store."""
+    wanted = other_symbol_series(req.strategy, req.params, instrument, req.config, tf.ms)
+    store = ParquetCandleStore(candles_root)
+    start, end = int(frame.ts_ms[0]), int(frame.ts_ms[-1]) + tf.ms
+    return {
+        (symbol, timeframe): store.read(req.exchange, symbol, timeframe, start_ms=start,
+                                        end_ms=end).frame
+        for symbol, timeframe in wanted
+    }  # fmt: skip
+
+
 def run_backtest_job(
     req: BacktestRequest,
     candles_root: Path,
@@ -129,7 +152,10 @@ def run_backtest_job(
     path = choose_path(strategy_cls, req.config, instrument) if req.path == "auto" else req.path
     if progress_start is not None:
         progress_start(len(frame), path)
-    result = run_backtest(frame, instrument, req.strategy, req.params, req.config, path, progress)
+    series = _load_other_symbols(req, tf, instrument, candles_root, frame)
+    result = run_backtest(
+        frame, instrument, req.strategy, req.params, req.config, path, progress, series
+    )
     metrics = compute_metrics(result.trades, result.curve, req.config.capital, tf.ms)
     run_info = {
         "strategy": req.strategy,
