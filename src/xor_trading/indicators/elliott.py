@@ -15,7 +15,7 @@ does not depend on the number of candles. See docs/elliott.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from itertools import pairwise
@@ -43,6 +43,7 @@ from xor_trading.indicators.elliott_scoring import (
     mean_fit,
 )
 from xor_trading.indicators.swings import SwingKind, SwingPoint
+from xor_trading.indicators.zigzag import zigzag
 from xor_trading.timeseries.candle_frame import FloatArray
 
 __all__ = [
@@ -283,19 +284,6 @@ def label_waves(
     return sorted(chosen, key=lambda c: c.start_index)
 
 
-_SwingFinder = Callable[[FloatArray, FloatArray, float], list[SwingPoint]]
-
-
-def _zigzag() -> _SwingFinder:
-    # Imported lazily: zigzag is written in parallel and this module must import without it.
-    from xor_trading.indicators.zigzag import (  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415
-        zigzag,
-    )
-
-    finder: _SwingFinder = zigzag
-    return finder
-
-
 def detect_waves(
     high: FloatArray,
     low: FloatArray,
@@ -319,7 +307,7 @@ def detect_waves(
             hint="pass the columns of one candle frame",
         )
     if swings is None:
-        swings = _zigzag()(high, low, threshold_pct)
+        swings = zigzag(high, low, threshold_pct)
     if not swings:
         return None
     last = swings[-1].index
