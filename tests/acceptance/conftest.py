@@ -23,3 +23,9 @@ def btc_1m() -> CandleFrame:
 @pytest.fixture(scope="session")
 def eth_1m() -> CandleFrame:
     return read_candle_parquet(SAMPLES / "binance" / "ETH-USDT" / "1m.parquet", 60_000)
+
+
+@pytest.fixture(scope="session")
+def btc_1h() -> CandleFrame:
+    """BTC/USDT 1h since 2017: 28 gaps (exchange outages), which order times must survive."""
+    return read_candle_parquet(SAMPLES / "binance" / "BTC-USDT" / "1h.parquet", 3_600_000)

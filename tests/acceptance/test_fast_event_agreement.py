@@ -107,3 +107,9 @@ def test_exit_reasons_are_all_exercised(btc_1m: CandleFrame) -> None:
     )
     reasons = {t.exit_reason for t in result.trades}
     assert {"signal", "stop_loss", "take_profit"} <= reasons
+
+
+def test_fast_and_event_paths_agree_on_seven_years_of_btc_1h_with_gaps(
+    btc_1h: CandleFrame,
+) -> None:
+    assert _assert_same(btc_1h, "sma_cross", {"fast": 10, "slow": 30}, WIDE, "BTC/USDT") > 500

@@ -16,6 +16,7 @@ from xor_trading.backtest.config import BacktestConfig
 from xor_trading.backtest.results import TradeRecord
 from xor_trading.backtest.runner import run_backtest
 from xor_trading.testing.factories import MINUTE_MS, T0_MS, frame_from_closes, make_instrument
+from xor_trading.timeseries.candle_frame import CandleFrame
 
 CLOSES = [10, 9, 8, 9, 11, 12, 11, 9, 8, 8]
 PATHS = ["fast", "event"]
@@ -134,3 +135,22 @@ def test_golden_entry_below_min_notional_is_denied(path: str) -> None:
     assert list(result.trades) == []
     assert result.denials == 1
     assert result.final_balance == D(1000)
+
+
+def test_golden_orders_are_dated_at_the_signal_close_across_a_gap() -> None:
+    # Candle 5 (where the entry fills) comes one minute late: a gap after the signal candle.
+    frame = frame_from_closes(CLOSES)
+    ts = frame.ts_ms.copy()
+    ts[5:] += MINUTE_MS
+    gapped = CandleFrame(ts, frame.open, frame.high, frame.low, frame.close, frame.volume,
+                         frame.timeframe_ms)  # fmt: skip
+    cfg = BacktestConfig.build(capital=D(1000), stake=D(100))
+    orders = {
+        path: [(o.order_id, o.created_ms, o.status) for o in run_backtest(
+            gapped, make_instrument(), "sma_cross", {"fast": 2, "slow": 3}, cfg, path=path
+        ).orders]
+        for path in PATHS
+    }  # fmt: skip
+    # Sent when candle 4 closed (T0 + 5 min), filled at candle 5's open (T0 + 6 min).
+    assert orders["event"][0] == ("O-1", T0_MS + 5 * MINUTE_MS, "filled")
+    assert orders["fast"] == orders["event"]

@@ -10,7 +10,7 @@ this list to equal the event path's orders.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from functools import cached_property
 from typing import overload
@@ -61,7 +61,11 @@ class FastPathOrders(Sequence[OrderRecord]):
         order_numbers: tuple[IntArray, IntArray],
         rejected: list[PendingOrder],
         pending_at_end: PendingOrder | None,
+        signal_close_ms: Callable[[int], int],
     ) -> None:
+        """``signal_close_ms(t)``: close time of the candle before the one opening at ``t`` -
+        when a market order that filled at ``t`` was sent (they differ across data gaps)."""
+        self._signal_close_ms = signal_close_ms
         self._trades = trades
         self._inst = instrument
         self._config = config
@@ -76,7 +80,7 @@ class FastPathOrders(Sequence[OrderRecord]):
         legs = 0
         for i, t in enumerate(self._trades):
             orders, legs = self._round_trip(t, int(self._entry_no[i]), int(self._exit_no[i]), legs)
-            episodes.append((t.entry_time_ms, int(self._entry_no[i]), orders))
+            episodes.append((orders[0].created_ms, int(self._entry_no[i]), orders))
         for created, qty, number in self._rejected:
             rejected = _market(
                 f"O-{number}", created, symbol, "buy", qty, "entry", status="expired"
@@ -106,7 +110,7 @@ class FastPathOrders(Sequence[OrderRecord]):
         out = [
             _market(
                 f"O-{entry_no}",
-                t.entry_time_ms,
+                self._signal_close_ms(t.entry_time_ms),
                 t.symbol,
                 "buy",
                 t.quantity,
@@ -160,7 +164,7 @@ class FastPathOrders(Sequence[OrderRecord]):
             out.append(
                 _market(
                     f"O-{exit_no}",
-                    t.exit_time_ms,
+                    self._signal_close_ms(t.exit_time_ms),
                     t.symbol,
                     "sell",
                     t.quantity,

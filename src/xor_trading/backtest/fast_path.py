@@ -104,6 +104,12 @@ class _Units:
         return int(x.scaleb(self.digits))
 
 
+def _close_before(frame: CandleFrame, open_ms: int) -> int:
+    """Close time of the candle before the one that opens at ``open_ms``."""
+    i = int(np.searchsorted(frame.ts_ms, open_ms))
+    return int(frame.ts_ms[i - 1]) + frame.timeframe_ms
+
+
 class TradeTable(Sequence[TradeRecord]):
     """Trades as integer columns; a :class:`TradeRecord` is built only when one is read."""
 
@@ -247,8 +253,9 @@ def run_fast_path(
         instrument,
         config,
         order_numbers=(entry_oid, exit_oid),
+        signal_close_ms=lambda fill_open_ms: _close_before(frame, fill_open_ms),
         rejected=[
-            (int(frame.ts_ms[b]), int(n) * instrument.lot_size, int(o))
+            (_close_before(frame, int(frame.ts_ms[b])), int(n) * instrument.lot_size, int(o))
             for b, n, o in zip(r_bar.tolist(), r_lots.tolist(), r_oid.tolist(), strict=True)
         ],
         pending_at_end=None

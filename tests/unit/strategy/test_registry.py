@@ -22,9 +22,13 @@ from xor_trading.strategy.registry import (
 
 @pytest.fixture
 def empty_registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """A fresh, empty registry for the test; the real one is restored afterwards."""
+    """A fresh, empty registry whose only announced entry point is sma_cross."""
     fresh: dict[str, Any] = {}
     monkeypatch.setattr(registry, "_registry", fresh)
+    monkeypatch.setattr(registry, "_broken", {})
+    announced = [ep for ep in registry.entry_points(group=registry.ENTRY_POINT_GROUP)
+                 if ep.name == "sma_cross"]  # fmt: skip
+    monkeypatch.setattr(registry, "entry_points", lambda group: announced)
     return fresh
 
 
