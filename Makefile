@@ -33,8 +33,8 @@ run: setup
 test: setup lint typecheck imports unit
 
 lint:
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 
 typecheck:
 	$(VENV)/bin/mypy src
