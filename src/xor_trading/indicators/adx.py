@@ -9,13 +9,14 @@ class repeats operation for operation, so the two forms are equal bit for bit:
 * ``+DM``, ``-DM`` and ``TR`` start as plain sums over candles ``1 .. period - 1``, then each
   candle applies Wilder's smoothing ``x = x - x / period + x1``;
 * ``+DI = 100 * +DM / TR``, ``-DI = 100 * -DM / TR`` (first on candle ``period``);
-  ``DX = 100 * |(-DI) - (+DI)| / ((-DI) + (+DI))``; a DX is skipped when ``TR`` or
-  the sum of the DIs is within 1e-8 of zero (TA-Lib's ``TA_IS_ZERO``);
+  ``DX = 100 * |(-DI) - (+DI)| / ((-DI) + (+DI))``; a DX is skipped when ``TR`` is not
+  positive or the sum of the DIs is within 1e-14 of zero (TA-Lib 0.8's tests);
 * the first ADX is the sum of the DX of candles ``period .. 2 * period - 1`` divided by
   ``period``; then ``adx = (adx * (period - 1) + DX) / period``.
 
 Warm-up: ADX ``2 * period`` inputs (``2 * period - 1`` leading NaN); +DI/-DI ``period + 1``
 inputs (``period`` leading NaN, and 0.0 where ``TR`` is zero, as TA-Lib). Values 0..100.
+(The true ranges and ``TR`` are never negative, so "not positive" means zero.)
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from xor_trading.timeseries.candle_frame import FloatArray
 __all__ = ["ADX", "DirectionalLines", "adx", "directional_movement"]
 
 _NAN = float("nan")
-_ZERO_BAND = 0.00000001  # TA-Lib's TA_IS_ZERO: |v| < 1e-8
+_ZERO_BAND = 1e-14  # TA-Lib 0.8 skips a DX when |(-DI) + (+DI)| < 1e-14
 
 
 class DirectionalLines(NamedTuple):
@@ -156,7 +157,7 @@ class ADX:
         self._plus_dm = plus_dm
         self._true_range = smoothed_range
         dx: float | None = None  # skipped when TR or the DI sum is zero
-        if -_ZERO_BAND < smoothed_range < _ZERO_BAND:
+        if not smoothed_range > 0.0:
             self._minus_di = self._plus_di = 0.0
         else:
             minus_di = 100.0 * (minus_dm / smoothed_range)

@@ -58,3 +58,14 @@ class IncrementalSMA:
             return _NAN
         self._total = total - window[self._next]
         return total / self._period
+
+
+class SMA(IncrementalSMA):
+    """:class:`IncrementalSMA` named like the other incremental indicators, with ``warmup``."""
+
+    __slots__ = ()
+
+    @property
+    def warmup(self) -> int:
+        """Inputs up to and including the first value: ``period``."""
+        return self.period

@@ -68,6 +68,17 @@ def test_adx_flat_candles_give_zero_di_and_no_adx_change() -> None:
     np.testing.assert_array_equal(lines.adx, out[:, 2])
 
 
+def test_adx_tiny_price_ranges_match_batch(series_match) -> None:
+    # true ranges around 1e-10: TA-Lib 0.8 tests TR > 0 (not |TR| >= 1e-8 as 0.4 did)
+    rng = np.random.default_rng(3)
+    close = 1e-6 + np.cumsum(rng.normal(0.0, 1e-10, 300))
+    high = close + rng.random(300) * 1e-10
+    low = close - rng.random(300) * 1e-10
+    incremental = _incremental(list(zip(high, low, close, strict=True)), 5)
+    for column, line in enumerate(directional_movement(high, low, close, 5)):
+        series_match(incremental[:, column], line)
+
+
 def test_adx_real_values_stay_between_0_and_100(real_candles) -> None:
     c = real_candles
     for line in directional_movement(c.high, c.low, c.close, 14):

@@ -53,6 +53,15 @@ def test_rsi_falling_series_is_zero_and_rising_series_is_100() -> None:
     assert _incremental([1.0, 2.0, 3.0, 4.0], 2)[2:] == [100.0, 100.0]
 
 
+def test_rsi_tiny_changes_match_batch(series_match) -> None:
+    # gains and losses around 1e-12: TA-Lib 0.8 only tests gain + loss > 0
+    rng = np.random.default_rng(4)
+    values = 1e-6 + np.cumsum(rng.normal(0.0, 1e-12, 200))
+    out = rsi(values, 5)
+    assert float(np.nanmax(out)) > 0.0
+    series_match(_incremental(values.tolist(), 5), out)
+
+
 def test_rsi_real_values_stay_between_0_and_100(real_candles) -> None:
     values = rsi(real_candles.close, 14)[14:]
     assert float(values.min()) >= 0.0
