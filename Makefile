@@ -25,7 +25,7 @@ setup: $(STAMP)
 run: setup
 	$(VENV)/bin/xor data seed
 	$(VENV)/bin/xor backtest --strategy sma_cross --symbol BTC/USDT --timeframe 1h \
-		--param fast=50 --param slow=200 --stake 5000 --stop-loss-pct 8 --take-profit-pct 40 \
+		--param fast=50 --param slow=200 --stake 400 --stop-loss-pct 8 --take-profit-pct 40 \
 		--output $(DEMO_DIR)
 	@echo "Open $(DEMO_DIR)/report.html in a browser for the equity and drawdown charts."
 

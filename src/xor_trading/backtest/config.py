@@ -17,6 +17,7 @@ from xor_trading.exchanges.simulated.fill_models import (
     VolatilitySlippage,
     VolumeParticipationSlippage,
 )
+from xor_trading.risk.config import RiskConfig
 
 
 class SlippageKind(Enum):
@@ -46,6 +47,10 @@ class BacktestConfig(BaseModel):
         default=Decimal(0), ge=0, le=1000, description="Full bid-ask spread."
     )
     max_volume_participation: Decimal | None = Field(default=None, gt=0, le=1)
+    risk: RiskConfig = Field(
+        default_factory=RiskConfig.disabled,
+        description="Risk limits; disabled by default in the library, on by default in the CLI.",
+    )
     stop_loss_pct: Decimal | None = Field(default=None, gt=0, lt=100)
     take_profit_pct: Decimal | None = Field(default=None, gt=0, le=10_000)
 

@@ -63,7 +63,7 @@ def run_event_path(
     )
     account = Account(instrument.quote)
     account.deposit(config.capital, start, "initial capital")
-    kernel = TradingKernel(clock, venue, [instrument], account)
+    kernel = TradingKernel(clock, venue, [instrument], account, config.risk)
     recorder = BacktestRecorder(kernel.bus, kernel.portfolio, kernel.execution.cache, instrument)
     settings = TradeSettings(stake=config.stake, bracket=config.bracket)
     runner = kernel.add_strategy(
@@ -130,6 +130,7 @@ def run_event_path(
     trades: list[TradeRecord] = recorder.trades
     orders = OrderRecords(kernel.execution.cache.all())
     return BacktestResult(
+        risk_journal=list(kernel.risk.journal),
         trades=trades,
         curve=curve,
         orders=orders,

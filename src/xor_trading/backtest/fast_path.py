@@ -62,6 +62,8 @@ class FastPathUnsupportedError(ConfigError):
 
 def fast_path_unsupported(config: BacktestConfig, instrument: Instrument) -> str | None:
     """Why this run cannot take the fast path, or None if it can."""
+    if config.risk.enabled:
+        return "risk limits and breakers need the event path (or --risk off)"
     if config.max_volume_participation is not None:
         return "a volume cap (partial fills) needs the event path"
     if config.slippage_model is not SlippageKind.FIXED and config.slippage_bps != 0:

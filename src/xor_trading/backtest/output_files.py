@@ -24,6 +24,7 @@ from xor_trading.backtest.metrics import Metrics
 from xor_trading.backtest.report_html import render_report
 from xor_trading.backtest.results import EquityCurve, TradeRecord
 from xor_trading.backtest.run_result import BacktestResult, OrderRecord
+from xor_trading.risk.engine import RiskJournalEntry
 
 TRADE_COLUMNS = (
     "entry_time",
@@ -111,6 +112,15 @@ def write_orders_csv(path: Path, orders: Sequence[OrderRecord]) -> None:
             )
 
 
+def write_risk_events_csv(path: Path, journal: Sequence[RiskJournalEntry]) -> None:
+    """Columns: time, rule, reason, order_id (the order a denial stopped; empty for breakers)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(("time", "rule", "reason", "order_id"))
+        for entry in journal:
+            w.writerow((iso_utc(entry.ts_ms), entry.rule, entry.reason, entry.order_id))
+
+
 def write_equity_csv(path: Path, curve: EquityCurve, initial_capital: float) -> None:
     """Columns: time (candle close), equity, drawdown_pct, in_position. About 1 s per 1M rows."""
     times = np.datetime_as_string(curve.ts_ms.astype("datetime64[ms]"), unit="s")
@@ -138,13 +148,14 @@ def write_results(
     title: str,
     notes: Sequence[str] = (),
 ) -> list[Path]:
-    """Write trades.csv, orders.csv, equity.csv, metrics.json and report.html into ``output``."""
+    """Write trades.csv, orders.csv, risk_events.csv, equity.csv, metrics.json and report.html."""
     output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output, prefix=".writing-") as tmp:
         staging = Path(tmp)
         initial = float(metrics.initial_capital)
         write_trades_csv(staging / "trades.csv", result.trades)
         write_orders_csv(staging / "orders.csv", result.orders)
+        write_risk_events_csv(staging / "risk_events.csv", result.risk_journal)
         write_equity_csv(staging / "equity.csv", result.curve, initial)
         document = {"run": dict(run_info), "metrics": metrics.to_dict()}
         (staging / "metrics.json").write_text(

@@ -9,6 +9,7 @@ from typing import overload
 
 from xor_trading.backtest.results import EquityCurve, TradeRecord
 from xor_trading.domain.orders import Order
+from xor_trading.risk.engine import RiskJournalEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +88,4 @@ class BacktestResult:
     denials: int
     final_balance: Decimal
     path: str
+    risk_journal: Sequence[RiskJournalEntry] = ()

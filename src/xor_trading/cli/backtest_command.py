@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
@@ -16,10 +17,12 @@ from xor_trading.backtest.metrics import Metrics
 from xor_trading.cli.errors import exit_on_xor_error
 from xor_trading.core.clock import utc_now
 from xor_trading.core.errors import ConfigError
+from xor_trading.risk.config import RiskConfig
 from xor_trading.runtime.settings import load_settings
 from xor_trading.services.backtest_service import (
     BacktestOutcome,
     BacktestRequest,
+    denials_by_rule,
     parse_params,
     parse_time,
     run_backtest_job,
@@ -28,6 +31,24 @@ from xor_trading.services.backtest_service import (
 _COSTS = "Costs and sizing"
 _EXITS = "Protective exits"
 _DATA = "Data"
+_RISK = "Risk limits (on by default)"
+
+
+def _risk_config(pairs: list[str], file: Path | None) -> RiskConfig:
+    """Defaults, then the file, then --risk pairs; ``--risk off`` disables every limit."""
+    if [p.strip().lower() for p in pairs] == ["off"]:
+        if file is not None:
+            raise ConfigError("--risk off and --risk-file contradict each other", "use one")
+        return RiskConfig.disabled()
+    base = RiskConfig()
+    if file is not None:
+        try:
+            values = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read risk file {file}: {exc}",
+                              "give a TOML file of key = value lines") from None  # fmt: skip
+        base = RiskConfig.from_pairs([f"{k}={v}" for k, v in values.items()], base)
+    return RiskConfig.from_pairs(pairs, base) if pairs else base
 
 
 def _decimal(value: str | None, option: str) -> Decimal | None:
@@ -74,8 +95,13 @@ def backtest(
         str, typer.Option(help="Starting balance (quote currency).", rich_help_panel=_COSTS)
     ] = "10000",
     stake: Annotated[
-        str, typer.Option(help="Value of each entry (quote currency).", rich_help_panel=_COSTS)
-    ] = "1000",
+        str,
+        typer.Option(
+            help="Value of each entry (quote currency). The default, 2 % of the default capital, "
+            "passes the default risk limits without a stop loss.",
+            rich_help_panel=_COSTS,
+        ),
+    ] = "200",
     fee_bps: Annotated[
         str, typer.Option(help="Taker fee in basis points (10 = 0.1 %).", rich_help_panel=_COSTS)
     ] = "10",
@@ -107,6 +133,22 @@ def backtest(
     ] = None,
     take_profit_pct: Annotated[
         str | None, typer.Option(help="Take profit, % above the entry.", rich_help_panel=_EXITS)
+    ] = None,
+    risk: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Risk setting key=value (repeat it), or 'off' for research runs without "
+            "limits. Keys: see docs/risk.md (max_position_pct, max_risk_per_trade_pct, "
+            "daily_loss_limit_pct, max_drawdown_pct...).",
+            rich_help_panel=_RISK,
+        ),
+    ] = None,
+    risk_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="TOML file of risk settings (key = value); --risk overrides it.",
+            rich_help_panel=_RISK,
+        ),
     ] = None,
     path: Annotated[
         str,
@@ -150,6 +192,7 @@ def backtest(
             max_volume_participation=None if max_volume is None else max_volume / 100,
             stop_loss_pct=_decimal(stop_loss_pct, "--stop-loss-pct"),
             take_profit_pct=_decimal(take_profit_pct, "--take-profit-pct"),
+            risk=_risk_config(risk or [], risk_file),
         )
         settings = load_settings()
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
@@ -231,7 +274,8 @@ def _print_summary(outcome: BacktestOutcome, req: BacktestRequest) -> None:
         ("Fees paid", _fmt(m.fees_paid)),
         ("Average holding", _duration(m.avg_holding_ms)),
         ("Final equity", _fmt(m.final_equity)),
-        ("Denied orders", _fmt(outcome.result.denials)),
+        ("Denied orders", _denials(outcome)),
+        ("Breaker trips", _breaker_trips(outcome)),
     ]
     for name, value in rows:
         table.add_row(name, value)
@@ -239,6 +283,26 @@ def _print_summary(outcome: BacktestOutcome, req: BacktestRequest) -> None:
     console.print(
         f"Results written to [bold]{req.output}[/] ({', '.join(p.name for p in outcome.files)})"
     )
+
+
+def _denials(outcome: BacktestOutcome) -> str:
+    by_rule = denials_by_rule(outcome.result)
+    if not by_rule:
+        return str(outcome.result.denials)
+    detail = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items(), key=lambda x: -x[1]))
+    return f"{outcome.result.denials} ({detail})"
+
+
+def _breaker_trips(outcome: BacktestOutcome) -> str:
+    trips = [
+        e.rule.split(":")[0]
+        for e in outcome.result.risk_journal
+        if e.rule.endswith(":breaker_tripped")
+    ]
+    if not trips:
+        return "none" if outcome.result.risk_journal is not None else "n/a"
+    counts = {name: trips.count(name) for name in sorted(set(trips))}
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
 def _duration(ms: float | int | None) -> str:

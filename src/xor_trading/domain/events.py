@@ -46,8 +46,11 @@ class OrderStatusChanged:
 
 @dataclass(frozen=True, slots=True)
 class OrderFilled:
+    """``tag`` is the order's tag (``entry``, ``signal``, ``stop_loss``, ``take_profit``...)."""
+
     fill: Fill
     strategy_id: StrategyId
+    tag: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,7 +196,7 @@ class ExecutionEngine:
         if order.status is _SUBMITTED:
             order.transition(_ACCEPTED)
         order.add_fill(fill.quantity, fill.price, fill.fee)
-        self._bus.publish(OrderFilled(fill, order.strategy_id))
+        self._bus.publish(OrderFilled(fill, order.strategy_id, order.tag))
         self._publish_status(order)
         if order.status is _FILLED:
             self._forget_protective(order)

@@ -1,49 +1,151 @@
 """The risk engine: every order command passes here before execution, in every mode.
 
-Until the full rule set lands (sizing, breakers, kill switch), the engine enforces the
-venue's own limits so that an order the exchange would refuse is denied here, with a
-reason, instead of travelling to the venue: lot size, minimum quantity and minimum
-notional (at the strategy's reference price). Everything else passes through.
-A denial publishes :class:`~xor_trading.domain.events.OrderDenied`.
+For each ``SubmitOrder`` it decides, in this order:
+
+1. a kill switch engaged for the bot, its account or globally refuses new entries;
+2. a tripped breaker (drawdown halt, daily loss, stop-loss cooldown) refuses new entries;
+3. the pre-trade rules (:mod:`xor_trading.risk.rules`) check the venue's limits on every
+   order and the configured limits on entries.
+
+Exits (reduce-only orders and orders that only shrink a position) are never blocked by a
+limit, a breaker or a kill switch: stopping a bot must never trap it in a position. A
+denial publishes :class:`~xor_trading.domain.events.OrderDenied` with the rule's machine
+name and a sentence, and is kept in :attr:`RiskEngine.journal` with every breaker event, for
+``risk_events.csv``.
+
+With ``RiskConfig.disabled()`` only the venue's rules run and the engine subscribes to
+nothing (no per-candle work); research runs and peer comparisons use it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from xor_trading.bus.endpoints import EXECUTION, RISK
 from xor_trading.bus.message_bus import MessageBus
+from xor_trading.core.clock import Clock
 from xor_trading.core.ids import Symbol
 from xor_trading.domain.commands import CancelOrder, SubmitOrder
-from xor_trading.domain.events import OrderDenied
+from xor_trading.domain.events import (
+    CandleClosed,
+    OrderDenied,
+    OrderFilled,
+    OrderStatusChanged,
+)
 from xor_trading.domain.instruments import Instrument
+from xor_trading.domain.orders import OrderSide
+from xor_trading.risk.breakers import BreakerSet
+from xor_trading.risk.config import RiskConfig
+from xor_trading.risk.events import BreakerReset, BreakerTripped
+from xor_trading.risk.kill_switch import KillSwitchBoard
+from xor_trading.risk.rules import Denial, check_pre_trade
+from xor_trading.risk.state import RiskState
+
+STOP_LOSS_TAG = "stop_loss"
+
+
+@dataclass(frozen=True, slots=True)
+class RiskJournalEntry:
+    """One line of ``risk_events.csv``: a denial or a breaker event."""
+
+    ts_ms: int
+    rule: str
+    reason: str
+    order_id: str = ""
 
 
 class RiskEngine:
-    def __init__(self, bus: MessageBus, instruments: dict[Symbol, Instrument]) -> None:
+    def __init__(
+        self,
+        bus: MessageBus,
+        instruments: dict[Symbol, Instrument],
+        config: RiskConfig | None = None,
+        clock: Clock | None = None,
+        equity: float = 0.0,
+        bot_id: str = "bot",
+        account_id: str = "account",
+        kill_switches: KillSwitchBoard | None = None,
+    ) -> None:
         self._bus = bus
         self._instruments = instruments
+        self.config = config or RiskConfig.disabled()
+        self._clock = clock
+        self._bot_id = bot_id
+        self._account_id = account_id
+        self.kill_switches = kill_switches or KillSwitchBoard()
+        self.state = RiskState(equity, self.config.correlation_window)
+        self.breakers = BreakerSet.from_config(self.config)
         self.denials: list[OrderDenied] = []
+        self.journal: list[RiskJournalEntry] = []
+        self._trade_cash: dict[str, Decimal] = {}  # cash flow of the open round trip, per symbol
         bus.register(RISK, self.execute)
+        if self.config.enabled:
+            bus.subscribe(OrderFilled, self._on_fill)
+            bus.subscribe(CandleClosed, self._on_candle)
+            bus.subscribe(OrderStatusChanged, self._on_status)
+
+    # -- commands -----------------------------------------------------------------------------
 
     def execute(self, command: object) -> None:
         if isinstance(command, SubmitOrder):
             denial = self._check(command)
             if denial is not None:
-                self.denials.append(denial)
-                self._bus.publish(denial)
+                event = OrderDenied(command, denial.rule, denial.message, command.ts_ms)
+                self.denials.append(event)
+                self.journal.append(
+                    RiskJournalEntry(command.ts_ms, denial.rule, denial.message, command.order_id)
+                )
+                self._bus.publish(event)
                 return
+            if self.config.enabled:
+                self.state.on_entry_accepted(command)
         elif not isinstance(command, CancelOrder):
             raise TypeError(f"risk engine cannot handle {type(command).__name__}")
         self._bus.send(EXECUTION, command)
 
-    def _check(self, cmd: SubmitOrder) -> OrderDenied | None:
+    def _check(self, cmd: SubmitOrder) -> Denial | None:
         inst = self._instruments.get(cmd.symbol)
         if inst is None:
-            return OrderDenied(cmd, "unknown_symbol", f"no instrument {cmd.symbol}", cmd.ts_ms)
-        reference = cmd.limit_price or cmd.stop_price or cmd.reference_price
-        if reference is None:
-            return None  # nothing to value the order at; the venue will check
-        problem = inst.check_order(cmd.quantity, reference)
-        if problem is None:
-            return None
-        rule = "min_notional" if "notional" in problem else "lot_size"
-        return OrderDenied(cmd, rule, f"{cmd.symbol}: {problem}", cmd.ts_ms)
+            return Denial("unknown_symbol", f"no instrument {cmd.symbol}")
+        if self.config.enabled and self.state.entry_quantity(cmd) > 0:
+            blocked = self.kill_switches.blocks(self._bot_id, self._account_id)
+            if blocked is not None:
+                return Denial("kill_switch", blocked)
+            breaker = self.breakers.blocking(cmd.ts_ms)
+            if breaker is not None:
+                return Denial(*breaker)
+        return check_pre_trade(cmd, self.state, self.config, inst)
+
+    # -- what the engine watches (only when enabled) -------------------------------------------
+
+    def _on_fill(self, event: OrderFilled) -> None:
+        fill = event.fill
+        symbol = fill.symbol
+        flow = fill.notional if fill.side is OrderSide.SELL else -fill.notional
+        cash = self._trade_cash.get(symbol, Decimal(0)) + flow - fill.fee
+        self.state.on_fill(fill)
+        if symbol in self.state.positions:
+            self._trade_cash[symbol] = cash
+            return
+        self._trade_cash.pop(symbol, None)  # the round trip is over: its cash flow is its PnL
+        self._record(
+            self.breakers.observe_trade(
+                fill.ts_ms, pnl=float(cash), by_stop_loss=event.tag == STOP_LOSS_TAG
+            )
+        )
+
+    def _on_candle(self, event: CandleClosed) -> None:
+        symbol, candle = event
+        self.state.on_candle(symbol, candle)
+        self._record(self.breakers.observe_equity(candle.close_ms, self.state.equity))
+
+    def _on_status(self, event: OrderStatusChanged) -> None:
+        if event.status.is_terminal:
+            self.state.on_order_closed(event.order_id)
+
+    def _record(self, events: list[BreakerTripped | BreakerReset]) -> None:
+        for event in events:
+            rule = event.breaker
+            self.journal.append(RiskJournalEntry(event.ts_ms, f"{rule}:{event.kind}", event.reason))
+            self._bus.publish(event)

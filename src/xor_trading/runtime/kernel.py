@@ -17,6 +17,7 @@ from xor_trading.domain.instruments import Instrument
 from xor_trading.execution.engine import ExecutionEngine
 from xor_trading.execution.ports import ExchangePort
 from xor_trading.portfolio.engine import PortfolioEngine
+from xor_trading.risk.config import RiskConfig
 from xor_trading.risk.engine import RiskEngine
 from xor_trading.runtime.strategy_runner import StrategyRunner
 from xor_trading.strategy.base import Strategy
@@ -26,7 +27,12 @@ from xor_trading.strategy.context import StrategyContext, TradeSettings
 
 class TradingKernel:
     def __init__(
-        self, clock: Clock, venue: ExchangePort, instruments: list[Instrument], account: Account
+        self,
+        clock: Clock,
+        venue: ExchangePort,
+        instruments: list[Instrument],
+        account: Account,
+        risk: RiskConfig | None = None,
     ) -> None:
         self.clock = clock
         self.bus = MessageBus()
@@ -34,7 +40,9 @@ class TradingKernel:
         # Subscription order matters for handlers of the same event: the portfolio sees a
         # fill before any recorder or strategy does.
         self.portfolio = PortfolioEngine(self.bus, account)
-        self.risk = RiskEngine(self.bus, self.instruments)
+        self.risk = RiskEngine(
+            self.bus, self.instruments, risk, clock, equity=float(account.balance)
+        )
         self.execution = ExecutionEngine(self.bus, clock, venue, self.instruments)
         self.runners: list[StrategyRunner] = []
         self._order_ids = IdGenerator("O")

@@ -129,6 +129,15 @@ def _load_other_symbols(
     }  # fmt: skip
 
 
+def denials_by_rule(result: BacktestResult) -> dict[str, int]:
+    """How many orders each rule denied (breaker events, named ``breaker:kind``, excluded)."""
+    counts: dict[str, int] = {}
+    for entry in result.risk_journal:
+        if ":" not in entry.rule:
+            counts[entry.rule] = counts.get(entry.rule, 0) + 1
+    return counts
+
+
 def run_backtest_job(
     req: BacktestRequest,
     candles_root: Path,
@@ -143,6 +152,11 @@ def run_backtest_job(
         raise ConfigError("--from must be before --to", "swap them or widen the range")
     frame = _load_frame(req, tf, candles_root)
     warnings = []
+    if not req.config.risk.enabled:
+        warnings.append(
+            "RISK LIMITS OFF: no position caps, breakers or kill switch applied "
+            "(a research run; a bot would trade under its risk profile)"
+        )
     off = off_grid_count(frame.close, instrument.tick_size)
     if off:
         warnings.append(
@@ -171,6 +185,9 @@ def run_backtest_job(
         "final_balance": f"{result.final_balance:f}",
         "fill_convention": "signals on a closed candle fill at the next candle's open",
         "config": req.config.model_dump(mode="json"),
+        "risk_enabled": req.config.risk.enabled,
+        "denials_by_rule": denials_by_rule(result),
+        "breaker_events": [e.rule for e in result.risk_journal if ":" in e.rule],
     }
     title = f"{req.strategy} on {instrument.symbol} {tf.text} ({result.path} path)"
     files = write_results(req.output, result, metrics, run_info, title, warnings)

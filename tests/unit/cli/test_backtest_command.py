@@ -63,6 +63,7 @@ def test_backtest_writes_every_output_file(store_dir: Path) -> None:
         "metrics.json",
         "orders.csv",
         "report.html",
+        "risk_events.csv",
         "trades.csv",
     ]
     with (out / "trades.csv").open() as fh:
@@ -80,7 +81,8 @@ def test_backtest_writes_every_output_file(store_dir: Path) -> None:
     } <= set(rows[0])
     assert rows[0]["entry_time"].endswith("Z")
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["run"]["path"] == "fast"
+    assert metrics["run"]["path"] == "event"  # risk limits are on by default: the event path
+    assert metrics["run"]["risk_enabled"] is True
     assert metrics["metrics"]["number_of_trades"] == len(rows)
     with (out / "equity.csv").open() as fh:
         assert sum(1 for _ in fh) == 2_880 + 1
@@ -89,8 +91,8 @@ def test_backtest_writes_every_output_file(store_dir: Path) -> None:
 
 def test_backtest_event_path_matches_fast_path_outputs(store_dir: Path) -> None:
     fast, event = store_dir / "fast", store_dir / "event"
-    assert _run(*BASE, "--path", "fast", "--output", str(fast))[0] == 0
-    assert _run(*BASE, "--path", "event", "--output", str(event))[0] == 0
+    assert _run(*BASE, "--risk", "off", "--path", "fast", "--output", str(fast))[0] == 0
+    assert _run(*BASE, "--risk", "off", "--path", "event", "--output", str(event))[0] == 0
     assert (fast / "trades.csv").read_text() == (event / "trades.csv").read_text()
     assert (fast / "orders.csv").read_text() == (event / "orders.csv").read_text()
     assert (fast / "equity.csv").read_text() == (event / "equity.csv").read_text()
@@ -176,3 +178,55 @@ def test_backtest_help_teaches_with_examples() -> None:
     assert code == 0
     assert "next candle's open" in stdout
     assert "xor backtest --strategy sma_cross" in stdout
+
+
+def test_backtest_risk_denials_go_to_risk_events_and_summary(store_dir: Path) -> None:
+    out = store_dir / "out"
+    code, stdout, _ = _run(*BASE, "--stake", "1000", "--output", str(out))
+    assert code == 0
+    assert "max_position_pct" in stdout  # the summary names the rule that denied
+    with (out / "risk_events.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows
+    assert {r["rule"] for r in rows} == {"max_position_pct"}
+    assert rows[0]["order_id"] == "O-1"
+    assert "10.00 % of equity" in rows[0]["reason"]
+    assert (out / "trades.csv").read_text().count("\n") == 1  # header only: nothing traded
+
+
+def test_backtest_risk_off_is_said_prominently(store_dir: Path) -> None:
+    out = store_dir / "out"
+    code, stdout, _ = _run(*BASE, "--risk", "off", "--stake", "1000", "--output", str(out))
+    assert code == 0
+    assert "RISK LIMITS OFF" in stdout
+    report = (out / "report.html").read_text()
+    assert report.index("RISK LIMITS OFF") < report.index("Total return")
+    assert json.loads((out / "metrics.json").read_text())["run"]["risk_enabled"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--risk", "max_risk_per_trade_pct=9"], "max_risk_per_trade_pct (9) cannot exceed"),
+        (["--risk", "max_positon_pct=3"], "unknown risk setting 'max_positon_pct'"),
+        (["--risk", "max_open_positions=-1"], "max_open_positions"),
+    ],
+)
+def test_backtest_contradictory_risk_settings_are_refused(
+    store_dir: Path, args: list[str], message: str
+) -> None:
+    code, _, stderr = _run(*BASE, *args, "--output", str(store_dir / "out"))
+    assert code == 2
+    assert message in stderr
+    assert stderr.count("\n") == 1
+    assert not (store_dir / "out").exists()
+
+
+def test_backtest_risk_file_then_pairs_override(store_dir: Path) -> None:
+    risk_file = store_dir / "risk.toml"
+    risk_file.write_text("max_position_pct = 20\nmax_risk_per_trade_pct = 15\n")
+    out = store_dir / "out"
+    code, _, _ = _run(*BASE, "--stake", "1000", "--risk-file", str(risk_file),
+                      "--output", str(out))  # fmt: skip
+    assert code == 0
+    assert json.loads((out / "metrics.json").read_text())["metrics"]["number_of_trades"] > 0
