@@ -44,3 +44,11 @@ class SubmitOrder:
 class CancelOrder:
     order_id: OrderId
     ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAllOrders:
+    """Cancel every open order (of ``symbol`` only, when given); used by the kill switch."""
+
+    ts_ms: int
+    symbol: Symbol | None = None

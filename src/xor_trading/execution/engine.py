@@ -16,7 +16,7 @@ from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import Clock
 from xor_trading.core.errors import RejectedError, UnknownOutcomeError
 from xor_trading.core.ids import IdGenerator, OrderId, Symbol
-from xor_trading.domain.commands import Bracket, CancelOrder, SubmitOrder
+from xor_trading.domain.commands import Bracket, CancelAllOrders, CancelOrder, SubmitOrder
 from xor_trading.domain.events import OrderFilled, OrderStatusChanged
 from xor_trading.domain.instruments import Instrument
 from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType
@@ -84,6 +84,13 @@ class ExecutionEngine:
             self._submit(command)
         elif isinstance(command, CancelOrder):
             self._cancel(command.order_id)
+        elif isinstance(command, CancelAllOrders):
+            for order in self.cache.open_orders(command.symbol):
+                self._cancel(order.order_id)
+            if command.symbol is None:
+                self._protective.clear()
+            else:
+                self._protective.pop(command.symbol, None)
         else:
             raise TypeError(f"execution engine cannot handle {type(command).__name__}")
 

@@ -25,8 +25,8 @@ from decimal import Decimal
 from xor_trading.bus.endpoints import EXECUTION, RISK
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import Clock
-from xor_trading.core.ids import Symbol
-from xor_trading.domain.commands import CancelOrder, SubmitOrder
+from xor_trading.core.ids import IdGenerator, OrderId, StrategyId, Symbol
+from xor_trading.domain.commands import CancelAllOrders, CancelOrder, SubmitOrder
 from xor_trading.domain.events import (
     CandleClosed,
     OrderDenied,
@@ -34,11 +34,16 @@ from xor_trading.domain.events import (
     OrderStatusChanged,
 )
 from xor_trading.domain.instruments import Instrument
-from xor_trading.domain.orders import OrderSide
+from xor_trading.domain.orders import OrderSide, OrderType
 from xor_trading.risk.breakers import BreakerSet
 from xor_trading.risk.config import RiskConfig
-from xor_trading.risk.events import BreakerReset, BreakerTripped
-from xor_trading.risk.kill_switch import KillSwitchBoard
+from xor_trading.risk.events import BreakerReset, BreakerTripped, KillSwitchEngaged
+from xor_trading.risk.kill_switch import (
+    CancelOpenOrders,
+    FlattenPositions,
+    KillScope,
+    KillSwitchBoard,
+)
 from xor_trading.risk.rules import Denial, check_pre_trade
 from xor_trading.risk.state import RiskState
 
@@ -79,6 +84,7 @@ class RiskEngine:
         self.denials: list[OrderDenied] = []
         self.journal: list[RiskJournalEntry] = []
         self._trade_cash: dict[str, Decimal] = {}  # cash flow of the open round trip, per symbol
+        self._kill_ids = IdGenerator("K")
         bus.register(RISK, self.execute)
         if self.config.enabled:
             bus.subscribe(OrderFilled, self._on_fill)
@@ -100,7 +106,7 @@ class RiskEngine:
                 return
             if self.config.enabled:
                 self.state.on_entry_accepted(command)
-        elif not isinstance(command, CancelOrder):
+        elif not isinstance(command, CancelOrder | CancelAllOrders):
             raise TypeError(f"risk engine cannot handle {type(command).__name__}")
         self._bus.send(EXECUTION, command)
 
@@ -116,6 +122,41 @@ class RiskEngine:
             if breaker is not None:
                 return Denial(*breaker)
         return check_pre_trade(cmd, self.state, self.config, inst)
+
+    # -- kill switch --------------------------------------------------------------------------
+
+    def engage_kill_switch(
+        self, scope: KillScope, reason: str, *, flatten: bool, ts_ms: int, by: str = ""
+    ) -> KillSwitchEngaged:
+        """Engage a kill switch and carry out its actions for this engine's bot: cancel every
+        open order, then (if asked) close every position at market, reduce-only. New entries
+        are refused until :meth:`rearm_kill_switch`."""
+        engagement = self.kill_switches.engage(scope, reason, flatten, ts_ms=ts_ms, by=by)
+        if self.kill_switches.blocks(self._bot_id, self._account_id) is not None:
+            for action in engagement.actions:
+                if isinstance(action, CancelOpenOrders):
+                    self._bus.send(EXECUTION, CancelAllOrders(ts_ms))
+                elif isinstance(action, FlattenPositions):
+                    self._flatten(ts_ms)
+        self.journal.append(RiskJournalEntry(ts_ms, f"kill_switch:{engagement.event.kind}", reason))
+        self._bus.publish(engagement.event)
+        return engagement.event
+
+    def rearm_kill_switch(self, scope: KillScope, by: str, reason: str, *, ts_ms: int) -> None:
+        event = self.kill_switches.rearm(scope, by, reason, ts_ms=ts_ms)
+        if event is not None:
+            self.journal.append(RiskJournalEntry(ts_ms, f"kill_switch:{event.kind}", reason))
+            self._bus.publish(event)
+
+    def _flatten(self, ts_ms: int) -> None:
+        for symbol, position in list(self.state.positions.items()):
+            side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
+            self._bus.send(EXECUTION, SubmitOrder(
+                order_id=OrderId(self._kill_ids.next()), strategy_id=StrategyId("kill_switch"),
+                symbol=Symbol(symbol), side=side, order_type=OrderType.MARKET,
+                quantity=abs(position.quantity), ts_ms=ts_ms, reduce_only=True,
+                tag="kill_switch",
+            ))  # fmt: skip
 
     # -- what the engine watches (only when enabled) -------------------------------------------
 
