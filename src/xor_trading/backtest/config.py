@@ -18,6 +18,8 @@ from xor_trading.exchanges.simulated.fill_models import (
     VolumeParticipationSlippage,
 )
 from xor_trading.risk.config import RiskConfig
+from xor_trading.risk.position_sizer import SizingConfig
+from xor_trading.risk.sizing import SizingMode
 
 
 class SlippageKind(Enum):
@@ -51,6 +53,7 @@ class BacktestConfig(BaseModel):
         default_factory=RiskConfig.disabled,
         description="Risk limits; disabled by default in the library, on by default in the CLI.",
     )
+    sizing: SizingConfig = Field(default_factory=SizingConfig, description="Entry sizing.")
     stop_loss_pct: Decimal | None = Field(default=None, gt=0, lt=100)
     take_profit_pct: Decimal | None = Field(default=None, gt=0, le=10_000)
 
@@ -58,6 +61,20 @@ class BacktestConfig(BaseModel):
     def _stake_fits(self) -> BacktestConfig:
         if self.stake > self.capital:
             raise ValueError(f"stake {self.stake} is larger than the capital {self.capital}")
+        mode = self.sizing.mode
+        if mode in (SizingMode.FIXED_FRACTIONAL, SizingMode.KELLY) and self.stop_loss_pct is None:
+            raise ValueError(
+                f"{mode.value} sizing risks a share of equity down to the stop: set stop_loss_pct"
+            )
+        if (
+            self.risk.enabled
+            and mode is not SizingMode.FIXED_STAKE
+            and (self.sizing.risk_pct > self.risk.max_risk_per_trade_pct)
+        ):
+            raise ValueError(
+                f"sizing risk_pct ({self.sizing.risk_pct}) exceeds the risk limit "
+                f"max_risk_per_trade_pct ({self.risk.max_risk_per_trade_pct})"
+            )
         return self
 
     @classmethod

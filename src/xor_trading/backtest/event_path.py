@@ -63,7 +63,7 @@ def run_event_path(
     )
     account = Account(instrument.quote)
     account.deposit(config.capital, start, "initial capital")
-    kernel = TradingKernel(clock, venue, [instrument], account, config.risk)
+    kernel = TradingKernel(clock, venue, [instrument], account, config.risk, config.sizing)
     recorder = BacktestRecorder(kernel.bus, kernel.portfolio, kernel.execution.cache, instrument)
     settings = TradeSettings(stake=config.stake, bracket=config.bracket)
     runner = kernel.add_strategy(

@@ -28,6 +28,7 @@ from xor_trading.backtest.run_result import BacktestResult
 from xor_trading.core.errors import ConfigError, DataError
 from xor_trading.domain.instruments import Instrument
 from xor_trading.native._kernels import simulate_long_only
+from xor_trading.risk.sizing import SizingMode
 from xor_trading.strategy.base import Strategy
 from xor_trading.strategy.series import SeriesSpec
 from xor_trading.timeseries.candle_frame import CandleFrame, IntArray
@@ -62,6 +63,8 @@ class FastPathUnsupportedError(ConfigError):
 
 def fast_path_unsupported(config: BacktestConfig, instrument: Instrument) -> str | None:
     """Why this run cannot take the fast path, or None if it can."""
+    if config.sizing.mode is not SizingMode.FIXED_STAKE:
+        return f"{config.sizing.mode.value} sizing needs the event path"
     if config.risk.enabled:
         return "risk limits and breakers need the event path (or --risk off)"
     if config.max_volume_participation is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -18,6 +19,8 @@ from xor_trading.cli.errors import exit_on_xor_error
 from xor_trading.core.clock import utc_now
 from xor_trading.core.errors import ConfigError
 from xor_trading.risk.config import RiskConfig
+from xor_trading.risk.position_sizer import SizingConfig
+from xor_trading.risk.sizing import SizingMode
 from xor_trading.runtime.settings import load_settings
 from xor_trading.services.backtest_service import (
     BacktestOutcome,
@@ -32,6 +35,17 @@ _COSTS = "Costs and sizing"
 _EXITS = "Protective exits"
 _DATA = "Data"
 _RISK = "Risk limits (on by default)"
+
+
+def _sizing_config(mode: str, risk_pct: Decimal | None) -> SizingConfig:
+    choices = ", ".join(m.value for m in SizingMode)
+    if mode not in {m.value for m in SizingMode}:
+        raise ConfigError(f"--sizing {mode!r} is not a sizing mode", f"use one of: {choices}")
+    try:
+        return SizingConfig(mode=SizingMode(mode), risk_pct=risk_pct or Decimal(1))
+    except ValidationError as exc:
+        raise ConfigError(f"invalid sizing: {exc.errors()[0]['msg']}",
+                          "see `xor backtest --help`") from None  # fmt: skip
 
 
 def _risk_config(pairs: list[str], file: Path | None) -> RiskConfig:
@@ -143,6 +157,21 @@ def backtest(
             rich_help_panel=_RISK,
         ),
     ] = None,
+    sizing: Annotated[
+        str,
+        typer.Option(
+            help="fixed_stake (--stake each time) | fixed_fractional (risk --sizing-risk-pct of "
+            "equity down to the stop) | kelly (from the run's own trades, capped) | volatility "
+            "(ATR-scaled).",
+            rich_help_panel=_RISK,
+        ),
+    ] = "fixed_stake",
+    sizing_risk_pct: Annotated[
+        str,
+        typer.Option(
+            help="Equity risked per trade by the sizing modes, in %.", rich_help_panel=_RISK
+        ),
+    ] = "1",
     risk_file: Annotated[
         Path | None,
         typer.Option(
@@ -193,6 +222,7 @@ def backtest(
             stop_loss_pct=_decimal(stop_loss_pct, "--stop-loss-pct"),
             take_profit_pct=_decimal(take_profit_pct, "--take-profit-pct"),
             risk=_risk_config(risk or [], risk_file),
+            sizing=_sizing_config(sizing, _decimal(sizing_risk_pct, "--sizing-risk-pct")),
         )
         settings = load_settings()
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")

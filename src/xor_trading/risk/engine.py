@@ -44,6 +44,7 @@ from xor_trading.risk.kill_switch import (
     KillScope,
     KillSwitchBoard,
 )
+from xor_trading.risk.position_sizer import PositionSizer, SizingConfig
 from xor_trading.risk.rules import Denial, check_pre_trade
 from xor_trading.risk.state import RiskState
 
@@ -71,6 +72,7 @@ class RiskEngine:
         bot_id: str = "bot",
         account_id: str = "account",
         kill_switches: KillSwitchBoard | None = None,
+        sizing: SizingConfig | None = None,
     ) -> None:
         self._bus = bus
         self._instruments = instruments
@@ -81,14 +83,21 @@ class RiskEngine:
         self.kill_switches = kill_switches or KillSwitchBoard()
         self.state = RiskState(equity, self.config.correlation_window)
         self.breakers = BreakerSet.from_config(self.config)
+        self.sizer = PositionSizer(
+            sizing or SizingConfig(),
+            self.state,
+            self.config.max_position_pct if self.config.enabled else None,
+            self.config.max_risk_per_trade_pct if self.config.enabled else None,
+        )
         self.denials: list[OrderDenied] = []
         self.journal: list[RiskJournalEntry] = []
         self._trade_cash: dict[str, Decimal] = {}  # cash flow of the open round trip, per symbol
         self._kill_ids = IdGenerator("K")
         bus.register(RISK, self.execute)
-        if self.config.enabled:
+        if self.config.enabled or self.sizer.needs_market_data:
             bus.subscribe(OrderFilled, self._on_fill)
             bus.subscribe(CandleClosed, self._on_candle)
+        if self.config.enabled:
             bus.subscribe(OrderStatusChanged, self._on_status)
 
     # -- commands -----------------------------------------------------------------------------
@@ -170,16 +179,20 @@ class RiskEngine:
             self._trade_cash[symbol] = cash
             return
         self._trade_cash.pop(symbol, None)  # the round trip is over: its cash flow is its PnL
-        self._record(
-            self.breakers.observe_trade(
-                fill.ts_ms, pnl=float(cash), by_stop_loss=event.tag == STOP_LOSS_TAG
+        self.sizer.on_round_trip(float(cash))
+        if self.config.enabled:
+            self._record(
+                self.breakers.observe_trade(
+                    fill.ts_ms, pnl=float(cash), by_stop_loss=event.tag == STOP_LOSS_TAG
+                )
             )
-        )
 
     def _on_candle(self, event: CandleClosed) -> None:
         symbol, candle = event
         self.state.on_candle(symbol, candle)
-        self._record(self.breakers.observe_equity(candle.close_ms, self.state.equity))
+        self.sizer.on_candle(symbol, candle)
+        if self.config.enabled:
+            self._record(self.breakers.observe_equity(candle.close_ms, self.state.equity))
 
     def _on_status(self, event: OrderStatusChanged) -> None:
         if event.status.is_terminal:

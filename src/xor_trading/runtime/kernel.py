@@ -6,6 +6,8 @@ kernel; the engines, the strategy code and the order path are the same objects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from xor_trading.bus.endpoints import RISK
@@ -19,6 +21,7 @@ from xor_trading.execution.ports import ExchangePort
 from xor_trading.portfolio.engine import PortfolioEngine
 from xor_trading.risk.config import RiskConfig
 from xor_trading.risk.engine import RiskEngine
+from xor_trading.risk.position_sizer import SizingConfig
 from xor_trading.runtime.strategy_runner import StrategyRunner
 from xor_trading.strategy.base import Strategy
 from xor_trading.strategy.config import StrategyConfig
@@ -33,6 +36,7 @@ class TradingKernel:
         instruments: list[Instrument],
         account: Account,
         risk: RiskConfig | None = None,
+        sizing: SizingConfig | None = None,
     ) -> None:
         self.clock = clock
         self.bus = MessageBus()
@@ -41,11 +45,19 @@ class TradingKernel:
         # fill before any recorder or strategy does.
         self.portfolio = PortfolioEngine(self.bus, account)
         self.risk = RiskEngine(
-            self.bus, self.instruments, risk, clock, equity=float(account.balance)
+            self.bus, self.instruments, risk, clock, equity=float(account.balance), sizing=sizing
         )
         self.execution = ExecutionEngine(self.bus, clock, venue, self.instruments)
         self.runners: list[StrategyRunner] = []
         self._order_ids = IdGenerator("O")
+
+    def _sizer_for(
+        self, instrument: Instrument, settings: TradeSettings
+    ) -> Callable[[Decimal, Decimal | None], Decimal] | None:
+        sizer = self.risk.sizer
+        if not sizer.needs_market_data:
+            return None  # fixed stake: the strategy sizes from settings.stake itself
+        return lambda price, stop: sizer.quantity(instrument, price, stop, settings.stake)
 
     def add_strategy(
         self,
@@ -66,6 +78,7 @@ class TradingKernel:
             send=lambda command: self.bus.send(RISK, command),
             order_ids=self._order_ids,
             settings=settings,
+            sizer=self._sizer_for(instrument, settings),
         )
         runner = StrategyRunner(self.bus, strategy_cls(config, context))
         self.runners.append(runner)

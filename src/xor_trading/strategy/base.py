@@ -92,10 +92,20 @@ class Strategy(ABC, Generic[ConfigT]):
         return self.ctx.positions.position_quantity(self.ctx.symbol)
 
     def enter_long(self, candle: Candle) -> None:
-        """Buy ``settings.stake`` worth at market, sized at ``candle``'s close."""
-        inst = self.ctx.instrument
+        """Buy at market, sized at ``candle``'s close: ``settings.stake`` worth, or what the
+        run's sizing mode says (fixed fractional, Kelly, volatility) when one is set."""
+        ctx = self.ctx
+        inst = ctx.instrument
         reference = Decimal(tick_of(candle.close, self._tick_f)) * inst.tick_size
-        qty = inst.quantity_for_notional(self.ctx.settings.stake, reference)
+        qty: Decimal
+        if ctx.sizer is None:
+            qty = inst.quantity_for_notional(ctx.settings.stake, reference)
+        else:
+            bracket = ctx.settings.bracket
+            stop = None
+            if bracket is not None and bracket.stop_loss_pct is not None:
+                stop = reference * (1 - bracket.stop_loss_pct / 100)
+            qty = ctx.sizer(reference, stop)
         self.submit(OrderSide.BUY, qty, reference, bracket=True, tag=ENTRY_TAG)
 
     def exit_long(self, candle: Candle) -> None:

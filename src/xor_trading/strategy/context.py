@@ -50,3 +50,5 @@ class StrategyContext:
     send: Callable[[object], None]
     order_ids: IdGenerator
     settings: TradeSettings
+    # price, stop price -> quantity; None: buy ``settings.stake`` worth (fixed stake)
+    sizer: Callable[[Decimal, Decimal | None], Decimal] | None = None
