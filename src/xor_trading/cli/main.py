@@ -6,6 +6,7 @@ import typer
 
 from xor_trading.cli.backtest_command import backtest
 from xor_trading.cli.data_commands import data_app
+from xor_trading.cli.gate_command import gate
 from xor_trading.cli.indicator_commands import indicators_app
 from xor_trading.cli.market_commands import market_app
 from xor_trading.cli.strategy_commands import strategies_app
@@ -28,6 +29,7 @@ app.add_typer(strategies_app, name="strategies")
 app.add_typer(market_app, name="market")
 app.add_typer(indicators_app, name="indicators")
 app.command(no_args_is_help=True)(backtest)
+app.command(no_args_is_help=True)(gate)
 
 
 def main() -> None:
