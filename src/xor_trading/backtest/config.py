@@ -18,6 +18,7 @@ from xor_trading.exchanges.simulated.fill_models import (
     VolumeParticipationSlippage,
 )
 from xor_trading.risk.config import RiskConfig
+from xor_trading.risk.exit_manager import ExitConfig
 from xor_trading.risk.position_sizer import SizingConfig
 from xor_trading.risk.sizing import SizingMode
 
@@ -54,6 +55,7 @@ class BacktestConfig(BaseModel):
         description="Risk limits; disabled by default in the library, on by default in the CLI.",
     )
     sizing: SizingConfig = Field(default_factory=SizingConfig, description="Entry sizing.")
+    exits: ExitConfig = Field(default_factory=ExitConfig, description="Protective exits.")
     stop_loss_pct: Decimal | None = Field(default=None, gt=0, lt=100)
     take_profit_pct: Decimal | None = Field(default=None, gt=0, le=10_000)
 
@@ -61,6 +63,11 @@ class BacktestConfig(BaseModel):
     def _stake_fits(self) -> BacktestConfig:
         if self.stake > self.capital:
             raise ValueError(f"stake {self.stake} is larger than the capital {self.capital}")
+        if self.exits.enabled and (self.stop_loss_pct or self.take_profit_pct):
+            raise ValueError(
+                "protective exits (--exit) and the simple bracket (--stop-loss-pct, "
+                "--take-profit-pct) both manage the exits: use one"
+            )
         mode = self.sizing.mode
         if mode in (SizingMode.FIXED_FRACTIONAL, SizingMode.KELLY) and self.stop_loss_pct is None:
             raise ValueError(

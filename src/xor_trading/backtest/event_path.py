@@ -63,7 +63,9 @@ def run_event_path(
     )
     account = Account(instrument.quote)
     account.deposit(config.capital, start, "initial capital")
-    kernel = TradingKernel(clock, venue, [instrument], account, config.risk, config.sizing)
+    kernel = TradingKernel(
+        clock, venue, [instrument], account, config.risk, config.sizing, config.exits
+    )
     recorder = BacktestRecorder(kernel.bus, kernel.portfolio, kernel.execution.cache, instrument)
     settings = TradeSettings(stake=config.stake, bracket=config.bracket)
     runner = kernel.add_strategy(

@@ -65,6 +65,8 @@ def fast_path_unsupported(config: BacktestConfig, instrument: Instrument) -> str
     """Why this run cannot take the fast path, or None if it can."""
     if config.sizing.mode is not SizingMode.FIXED_STAKE:
         return f"{config.sizing.mode.value} sizing needs the event path"
+    if config.exits.enabled:
+        return "protective exits (stops, ladders, time stops) need the event path"
     if config.risk.enabled:
         return "risk limits and breakers need the event path (or --risk off)"
     if config.max_volume_participation is not None:

@@ -19,6 +19,7 @@ from xor_trading.cli.errors import exit_on_xor_error
 from xor_trading.core.clock import utc_now
 from xor_trading.core.errors import ConfigError
 from xor_trading.risk.config import RiskConfig
+from xor_trading.risk.exit_manager import ExitConfig, exit_config_from_pairs
 from xor_trading.risk.position_sizer import SizingConfig
 from xor_trading.risk.sizing import SizingMode
 from xor_trading.runtime.settings import load_settings
@@ -172,6 +173,18 @@ def backtest(
             help="Equity risked per trade by the sizing modes, in %.", rich_help_panel=_RISK
         ),
     ] = "1",
+    exit_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exit",
+            help="Protective exits after every entry: 'on' for the defaults (2 % stop, targets "
+            "1 %/2 %/3 % for 50/30/20 % of the position, break-even after the first), or "
+            "key=value pairs: stop=fixed|ratchet|trailing|none, stop_pct, stop_atr_multiple, "
+            "trailing_activation_pct, trailing_pct, take_profit=1:50,2:30,3:20|none, "
+            "break_even=true|false, time_stop_candles.",
+            rich_help_panel=_EXITS,
+        ),
+    ] = None,
     risk_file: Annotated[
         Path | None,
         typer.Option(
@@ -223,6 +236,7 @@ def backtest(
             take_profit_pct=_decimal(take_profit_pct, "--take-profit-pct"),
             risk=_risk_config(risk or [], risk_file),
             sizing=_sizing_config(sizing, _decimal(sizing_risk_pct, "--sizing-risk-pct")),
+            exits=exit_config_from_pairs(exit_) if exit_ else ExitConfig(),
         )
         settings = load_settings()
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")

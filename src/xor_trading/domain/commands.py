@@ -47,6 +47,14 @@ class CancelOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class SubmitOrderList:
+    """Two orders linked one-cancels-the-other (a fill or trigger of one cancels the other)."""
+
+    first: SubmitOrder
+    second: SubmitOrder
+
+
+@dataclass(frozen=True, slots=True)
 class CancelAllOrders:
     """Cancel every open order (of ``symbol`` only, when given); used by the kill switch."""
 

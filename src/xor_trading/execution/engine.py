@@ -16,7 +16,13 @@ from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import Clock
 from xor_trading.core.errors import RejectedError, UnknownOutcomeError
 from xor_trading.core.ids import IdGenerator, OrderId, Symbol
-from xor_trading.domain.commands import Bracket, CancelAllOrders, CancelOrder, SubmitOrder
+from xor_trading.domain.commands import (
+    Bracket,
+    CancelAllOrders,
+    CancelOrder,
+    SubmitOrder,
+    SubmitOrderList,
+)
 from xor_trading.domain.events import OrderFilled, OrderStatusChanged
 from xor_trading.domain.instruments import Instrument
 from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType
@@ -84,6 +90,9 @@ class ExecutionEngine:
             self._submit(command)
         elif isinstance(command, CancelOrder):
             self._cancel(command.order_id)
+        elif isinstance(command, SubmitOrderList):
+            first, second = self._order_of(command.first), self._order_of(command.second)
+            self._send(first, lambda: self._venue.submit_oco(first, second), second)
         elif isinstance(command, CancelAllOrders):
             for order in self.cache.open_orders(command.symbol):
                 self._cancel(order.order_id)
@@ -94,24 +103,21 @@ class ExecutionEngine:
         else:
             raise TypeError(f"execution engine cannot handle {type(command).__name__}")
 
+    @staticmethod
+    def _order_of(cmd: SubmitOrder) -> Order:
+        return Order(
+            order_id=cmd.order_id, symbol=cmd.symbol, side=cmd.side, order_type=cmd.order_type,
+            quantity=Quantity(cmd.quantity), created_ms=cmd.ts_ms, strategy_id=cmd.strategy_id,
+            limit_price=None if cmd.limit_price is None else Price(cmd.limit_price),
+            stop_price=None if cmd.stop_price is None else Price(cmd.stop_price),
+            time_in_force=cmd.time_in_force, reduce_only=cmd.reduce_only, tag=cmd.tag,
+        )  # fmt: skip
+
     def _submit(self, cmd: SubmitOrder) -> None:
         if cmd.reduce_only:
             # Exiting on purpose: the position's protective orders must not fire as well.
             self.cancel_protective(cmd.symbol)
-        order = Order(
-            order_id=cmd.order_id,
-            symbol=cmd.symbol,
-            side=cmd.side,
-            order_type=cmd.order_type,
-            quantity=Quantity(cmd.quantity),
-            created_ms=cmd.ts_ms,
-            strategy_id=cmd.strategy_id,
-            limit_price=None if cmd.limit_price is None else Price(cmd.limit_price),
-            stop_price=None if cmd.stop_price is None else Price(cmd.stop_price),
-            time_in_force=cmd.time_in_force,
-            reduce_only=cmd.reduce_only,
-            tag=cmd.tag,
-        )
+        order = self._order_of(cmd)
         if cmd.bracket is not None:
             self._brackets[order.order_id] = cmd.bracket
         self._send(order, lambda: self._venue.submit_order(order))

@@ -21,6 +21,7 @@ from xor_trading.execution.ports import ExchangePort
 from xor_trading.portfolio.engine import PortfolioEngine
 from xor_trading.risk.config import RiskConfig
 from xor_trading.risk.engine import RiskEngine
+from xor_trading.risk.exit_manager import ExitConfig, ExitManager
 from xor_trading.risk.position_sizer import SizingConfig
 from xor_trading.runtime.strategy_runner import StrategyRunner
 from xor_trading.strategy.base import Strategy
@@ -37,6 +38,7 @@ class TradingKernel:
         account: Account,
         risk: RiskConfig | None = None,
         sizing: SizingConfig | None = None,
+        exits: ExitConfig | None = None,
     ) -> None:
         self.clock = clock
         self.bus = MessageBus()
@@ -48,6 +50,12 @@ class TradingKernel:
             self.bus, self.instruments, risk, clock, equity=float(account.balance), sizing=sizing
         )
         self.execution = ExecutionEngine(self.bus, clock, venue, self.instruments)
+        # After the portfolio, so a fill is booked before the exits react to it.
+        self.exits = (
+            ExitManager(self.bus, clock, self.instruments, exits)
+            if exits is not None and exits.enabled
+            else None
+        )
         self.runners: list[StrategyRunner] = []
         self._order_ids = IdGenerator("O")
 
