@@ -42,6 +42,7 @@ from xor_trading.execution.reports import (
 
 STOP_LOSS_TAG = "stop_loss"
 TAKE_PROFIT_TAG = "take_profit"
+_EXIT_TAGS = frozenset({STOP_LOSS_TAG, TAKE_PROFIT_TAG})
 
 # Enum members bound once: attribute access on an Enum class costs ~0.2 us (hot path).
 _SUBMITTED = OrderStatus.SUBMITTED
@@ -115,8 +116,12 @@ class ExecutionEngine:
 
     def _submit(self, cmd: SubmitOrder) -> None:
         if cmd.reduce_only:
-            # Exiting on purpose: the position's protective orders must not fire as well.
+            # Exiting on purpose: the position's protective orders must not fire as well,
+            # whether the bracket placed them or the risk engine's exit manager did.
             self.cancel_protective(cmd.symbol)
+            for order in self.cache.open_orders(cmd.symbol):
+                if order.tag in _EXIT_TAGS and order.strategy_id == cmd.strategy_id:
+                    self._cancel(order.order_id)
         order = self._order_of(cmd)
         if cmd.bracket is not None:
             self._brackets[order.order_id] = cmd.bracket
@@ -144,7 +149,7 @@ class ExecutionEngine:
 
     def _cancel(self, order_id: OrderId) -> None:
         order = self.cache.get(order_id)
-        if order is None or not order.status.is_open:
+        if order is None or not order.status.is_open or order.status is _PENDING_CANCEL:
             return
         order.transition(_PENDING_CANCEL)
         self._publish_status(order)

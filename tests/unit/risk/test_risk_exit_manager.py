@@ -56,3 +56,15 @@ def test_exits_and_the_simple_bracket_cannot_both_be_set() -> None:
 def test_take_profit_shares_must_add_up_to_100() -> None:
     with pytest.raises(ValueError, match="add up to 100"):
         ExitConfig(enabled=True, take_profit=((D(1), D(50)), (D(2), D(30))))
+
+
+def test_strategy_signal_exit_cancels_the_exit_orders_first() -> None:
+    # sma_cross exits on its own cross down (candle 7's close) while the ladder rests: the
+    # resting targets and stops are canceled before the market sell, nothing is oversold.
+    result = _run(ExitConfig(enabled=True, stop_pct=D(30), take_profit=((D(50), D(100)),),
+                             break_even=False))  # fmt: skip
+    (trade,) = result.trades
+    assert trade.exit_reason == "signal"
+    assert all(o.status in ("filled", "canceled") for o in result.orders)
+    sold = sum(o.filled_qty for o in result.orders if o.side == "sell")
+    assert sold == D("9.090")
