@@ -45,8 +45,10 @@ imports:
 unit:
 	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered --cov-report=xml -p no:cacheprovider
 
-## bench: peers (backtesting.py, vectorbt) live only in .venv-bench
+## bench: every benchmark; peers (backtesting.py, vectorbt) live only in .venv-bench
 bench: setup
+	$(PY) bench/indicators_speed.py
+	$(PY) bench/risk_check.py
 	bash bench/setup_env.sh
 	.venv-bench/bin/python bench/backtest_speed.py
 
