@@ -142,8 +142,13 @@ class _Plan:
 class ExitManager:
     def __init__(
         self, bus: MessageBus, clock: Clock, instruments: dict[Symbol, Instrument],
-        config: ExitConfig,
+        config: ExitConfig, native_stops: bool = True,
     ) -> None:  # fmt: skip
+        """``native_stops``: the venue takes stop-market orders linked one-cancels-the-other
+        with limits. Otherwise the stop is emulated: kept here, checked against each closed
+        candle's low, and executed as a market sell at the next price (worse than a native
+        stop, which fills at its price inside the candle)."""
+        self._native = native_stops
         self._bus = bus
         self._clock = clock
         self._instruments = instruments
@@ -203,12 +208,15 @@ class ExitManager:
         plan.candles += 1
         if self._time_stop is not None and self._time_stop.is_due(plan.candles):
             self._cancel_working(plan)
-            self._send(SubmitOrder(
-                order_id=OrderId(self._ids.next()), strategy_id=plan.strategy_id, symbol=symbol,
-                side=OrderSide.SELL, order_type=OrderType.MARKET, quantity=plan.quantity,
-                ts_ms=self._clock.now_ms(), tag=TIME_TAG,
-            ))  # fmt: skip
-            del self._plans[symbol]
+            self._market_exit(symbol, plan, TIME_TAG)
+            return
+        if (
+            not self._native
+            and plan.stop is not None
+            and plan.stop.is_hit(Decimal(str(candle.low)))
+        ):
+            self._cancel_working(plan)
+            self._market_exit(symbol, plan, STOP_TAG)
             return
         if plan.rule is not None and plan.stop is not None:
             moved = plan.rule.update(plan.stop, Decimal(str(candle.high)))
@@ -252,9 +260,9 @@ class ExitManager:
         self._cancel_working(plan)
         now = self._clock.now_ms()
         stop_price = None if plan.stop is None else plan.stop.stop
-        has_stop = stop_price is not None
+        has_stop = stop_price is not None and self._native  # emulated stops place no order
         if plan.ladder is None:
-            if stop_price is not None:
+            if has_stop:
                 plan.working.append(
                     self._send(self._stop(symbol, plan, plan.quantity, stop_price, now))
                 )
@@ -270,6 +278,14 @@ class ExitManager:
                     symbol, plan, open_leg.quantity, open_leg.price, now, open_leg.level
                 )
                 plan.working.append(self._send(target))
+
+    def _market_exit(self, symbol: Symbol, plan: _Plan, tag: str) -> None:
+        self._send(SubmitOrder(
+            order_id=OrderId(self._ids.next()), strategy_id=plan.strategy_id, symbol=symbol,
+            side=OrderSide.SELL, order_type=OrderType.MARKET, quantity=plan.quantity,
+            ts_ms=self._clock.now_ms(), tag=tag,
+        ))  # fmt: skip
+        del self._plans[symbol]
 
     def _stop(self, symbol: Symbol, plan: _Plan, qty: Decimal, price: Decimal | None,
               now: int) -> SubmitOrder:  # fmt: skip

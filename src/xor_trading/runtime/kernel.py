@@ -52,7 +52,13 @@ class TradingKernel:
         self.execution = ExecutionEngine(self.bus, clock, venue, self.instruments)
         # After the portfolio, so a fill is booked before the exits react to it.
         self.exits = (
-            ExitManager(self.bus, clock, self.instruments, exits)
+            ExitManager(
+                self.bus,
+                clock,
+                self.instruments,
+                exits,
+                native_stops=venue.capabilities.oco and venue.capabilities.stop_market,
+            )
             if exits is not None and exits.enabled
             else None
         )

@@ -68,3 +68,28 @@ def test_strategy_signal_exit_cancels_the_exit_orders_first() -> None:
     assert all(o.status in ("filled", "canceled") for o in result.orders)
     sold = sum(o.filled_qty for o in result.orders if o.side == "sell")
     assert sold == D("9.090")
+
+
+def test_emulated_stop_sells_at_market_after_the_candle_that_touched_it() -> None:
+    # Without native stops the stop lives in the manager. The stop 3 % below 11.00 is 10.67;
+    # candle 5 (open 11, low 10.5, close 12) touched it, which the manager sees at its close,
+    # so the market sell fills at candle 6's open (12.00): not at the stop price.
+    from xor_trading.backtest import event_path  # noqa: PLC0415 - patched for this test only
+    from xor_trading.exchanges.simulated.venue import SimulatedVenue  # noqa: PLC0415
+    from xor_trading.execution.ports import VenueCapabilities  # noqa: PLC0415
+
+    class NoStopVenue(SimulatedVenue):
+        @property
+        def capabilities(self) -> VenueCapabilities:
+            return VenueCapabilities(stop_market=False, stop_limit=False, oco=False)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(event_path, "SimulatedVenue", NoStopVenue)
+    try:
+        result = _run(ExitConfig(enabled=True, stop_pct=D(3), take_profit=(), break_even=False))
+    finally:
+        mp.undo()
+    (trade,) = result.trades
+    assert (trade.exit_price, trade.exit_reason) == (D("12.00"), "stop_loss")
+    assert trade.exit_time_ms == T0_MS + 6 * MINUTE_MS
+    assert not any(o.order_type == "stop_market" for o in result.orders)
