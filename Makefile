@@ -58,6 +58,8 @@ lock:
 		--no-emit-find-links --python-version 3.11 -o requirements/main.txt
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --no-emit-index-url \
 		--no-emit-find-links --python-version 3.11 -o requirements/dev.txt
+	$(VENV)/bin/uv pip compile pyproject.toml bench/requirements.in --generate-hashes \
+		--no-emit-index-url --no-emit-find-links --python-version 3.11 -o bench/requirements.txt
 
 clean:
 	rm -rf $(VENV) .venv-bench var .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml
