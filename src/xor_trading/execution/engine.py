@@ -73,6 +73,9 @@ class ExecutionEngine:
         self.cache = OrderCache()
         self._brackets: dict[OrderId, Bracket] = {}  # entry order -> bracket to place
         self._protective: dict[Symbol, list[OrderId]] = {}  # live exit orders per symbol
+        # Stops and targets sent by others (the risk engine's exit manager), per symbol, so
+        # a strategy's own exit can cancel them without scanning every order ever sent.
+        self._tagged_exits: dict[Symbol, list[Order]] = {}
         self._handle: dict[type, Callable[[ExecutionReport], None]] = {
             OrderAcceptedReport: self._on_accepted,  # type: ignore[dict-item]
             OrderRejectedReport: self._on_rejected,  # type: ignore[dict-item]
@@ -119,9 +122,14 @@ class ExecutionEngine:
             # Exiting on purpose: the position's protective orders must not fire as well,
             # whether the bracket placed them or the risk engine's exit manager did.
             self.cancel_protective(cmd.symbol)
-            for order in self.cache.open_orders(cmd.symbol):
-                if order.tag in _EXIT_TAGS and order.strategy_id == cmd.strategy_id:
+            kept = []
+            for order in self._tagged_exits.pop(cmd.symbol, []):
+                if order.strategy_id == cmd.strategy_id:
                     self._cancel(order.order_id)
+                elif order.status.is_open:
+                    kept.append(order)
+            if kept:
+                self._tagged_exits[cmd.symbol] = kept
         order = self._order_of(cmd)
         if cmd.bracket is not None:
             self._brackets[order.order_id] = cmd.bracket
@@ -130,6 +138,10 @@ class ExecutionEngine:
     def _send(self, order: Order, call: Callable[[], None], *more: Order) -> None:
         for o in (order, *more):
             self.cache.add(o)
+            if o.tag in _EXIT_TAGS and o.reduce_only is False:
+                exits = self._tagged_exits.setdefault(o.symbol, [])
+                exits[:] = [e for e in exits if e.status.is_open]  # forget finished ones
+                exits.append(o)
             self._publish_status(o)  # the intent is on record before the venue hears of it
         for o in (order, *more):
             o.transition(_SUBMITTED)

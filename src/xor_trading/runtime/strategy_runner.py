@@ -39,7 +39,8 @@ class StrategyRunner:
         self.strategy = strategy
         self.failure: StrategyError | None = None
         ctx = strategy.ctx
-        self._primary = (ctx.symbol, ctx.timeframe_ms)
+        self._symbol = ctx.symbol
+        self._timeframe_ms = ctx.timeframe_ms
         self._on_candle = strategy.on_candle  # bound once: called for every candle
         # (symbol, timeframe_ms) -> spec, for every extra series
         self._extra: dict[tuple[str, int], SeriesSpec] = {}
@@ -59,13 +60,13 @@ class StrategyRunner:
 
     def _on_candle_closed(self, event: CandleClosed) -> None:
         symbol, candle = event
-        if self.failure is not None:
-            return
-        if symbol == self._primary[0] and candle.timeframe_ms == self._primary[1]:
-            try:
+        if symbol == self._symbol and candle[6] == self._timeframe_ms and self.failure is None:
+            try:  # the primary series: the hot path, one call per candle
                 self._on_candle(candle)
             except Exception as exc:
                 self._fail(exc, candle.close_ms)
+            return
+        if self.failure is not None:
             return
         spec = self._extra.get((symbol, candle.timeframe_ms))
         if spec is not None:
