@@ -65,8 +65,7 @@ class BacktestRecorder:
             trade.exit_qty += fill.quantity
             trade.exit_value += fill.notional
             trade.realized += realized
-            order = self.orders.get(fill.order_id)
-            trade.exit_tag = order.tag if order is not None else ""
+            trade.exit_tag = event.tag
         trade.fees += fill.fee
         if quantity == 0:
             self._close(trade, fill.ts_ms)

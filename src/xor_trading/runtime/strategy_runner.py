@@ -49,7 +49,8 @@ class StrategyRunner:
             self._extra[key] = spec
             strategy._windows[spec] = CandleWindow(WINDOW_SIZE)
         bus.subscribe(CandleClosed, self._on_candle_closed)
-        bus.subscribe(OrderFilled, self._on_filled)
+        if type(strategy).on_fill is not Strategy.on_fill:  # only strategies that listen
+            bus.subscribe(OrderFilled, self._on_filled)
 
     @property
     def extra_series(self) -> dict[tuple[str, int], SeriesSpec]:
