@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-import numpy as np
 import pytest
 
 from xor_trading.backtest.config import BacktestConfig
 from xor_trading.backtest.runner import run_backtest
 from xor_trading.exchanges.simulated.markets import load_instrument
+from xor_trading.testing.path_agreement import assert_paths_agree
 from xor_trading.timeseries.candle_frame import CandleFrame
 
 NO_EXITS: dict[str, object] = {}
@@ -41,40 +41,11 @@ CASES = [
 ]
 
 
-def _orders(result):  # type: ignore[no-untyped-def]
-    return [
-        (
-            o.order_id,
-            o.created_ms,
-            o.side,
-            o.order_type,
-            o.quantity,
-            o.limit_price,
-            o.stop_price,
-            o.status,
-            o.filled_qty,
-            o.average_price,
-            o.fees,
-            o.tag,
-        )
-        for o in result.orders
-    ]
-
-
 def _assert_same(
     frame: CandleFrame, strategy: str, params: dict[str, int], extra: dict[str, object], symbol: str
 ) -> int:
-    instrument = load_instrument("binance", symbol)
     cfg = BacktestConfig.build(capital=D(10_000), stake=D(1_000), fee_bps=D(10), **extra)
-    fast = run_backtest(frame, instrument, strategy, params, cfg, path="fast")
-    event = run_backtest(frame, instrument, strategy, params, cfg, path="event")
-    assert len(fast.trades) == len(event.trades)
-    for i, (a, b) in enumerate(zip(fast.trades, event.trades, strict=True)):
-        assert a == b, f"trade {i} differs"
-    assert _orders(fast) == _orders(event)
-    assert np.array_equal(fast.curve.equity, event.curve.equity)
-    assert fast.final_balance == event.final_balance
-    assert fast.denials == event.denials
+    fast = assert_paths_agree(frame, load_instrument("binance", symbol), strategy, params, cfg)
     return len(fast.trades)
 
 
