@@ -13,7 +13,7 @@ from typing import Any
 from xor_trading.bus.endpoints import RISK
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import Clock
-from xor_trading.core.ids import IdGenerator, StrategyId
+from xor_trading.core.ids import IdGenerator, OrderId, StrategyId
 from xor_trading.domain.accounts import Account
 from xor_trading.domain.instruments import Instrument
 from xor_trading.execution.engine import ExecutionEngine
@@ -65,6 +65,10 @@ class TradingKernel:
         self.runners: list[StrategyRunner] = []
         self._order_ids = IdGenerator("O")
 
+    def _order_is_open(self, order_id: OrderId) -> bool:
+        order = self.execution.cache.get(order_id)
+        return order is not None and order.status.is_open
+
     def _sizer_for(
         self, instrument: Instrument, settings: TradeSettings
     ) -> Callable[[Decimal, Decimal | None], Decimal] | None:
@@ -93,6 +97,7 @@ class TradingKernel:
             order_ids=self._order_ids,
             settings=settings,
             sizer=self._sizer_for(instrument, settings),
+            order_is_open=self._order_is_open,
         )
         runner = StrategyRunner(self.bus, strategy_cls(config, context))
         self.runners.append(runner)

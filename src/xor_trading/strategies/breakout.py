@@ -34,7 +34,6 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from xor_trading.domain.candles import Candle
-from xor_trading.domain.fills import Fill
 from xor_trading.indicators.donchian import Donchian, donchian
 from xor_trading.indicators.moving_average import IncrementalSMA, sma
 from xor_trading.strategy.base import Strategy
@@ -90,7 +89,6 @@ class Breakout(Strategy[BreakoutConfig]):
         self._exit_channel = Donchian(config.exit_period).update
         self._volume_average = IncrementalSMA(config.volume_period).update
         self._prev = (_NAN, _NAN, _NAN)  # upper, exit lower, average volume of the last candle
-        self._exiting = False
 
     @property
     def warmup_bars(self) -> int:
@@ -105,19 +103,13 @@ class Breakout(Strategy[BreakoutConfig]):
         self._prev = (upper, lower, self._volume_average(candle.volume))
         close = candle.close
         if close < lower_prev:
-            if not self._exiting and self.position_quantity > 0:
-                self._exiting = True
-                self.exit_long(candle)
+            self.exit_long(candle)  # sends nothing when flat or already exiting
         elif (
             close > upper_prev
             and candle.volume > self.config.volume_factor * volume_prev
             and self.position_quantity == 0
         ):
             self.enter_long(candle)
-
-    def on_fill(self, fill: Fill) -> None:
-        if self.position_quantity == 0:
-            self._exiting = False
 
     def vector_signals(
         self, frame: CandleFrame, series: Mapping[SeriesSpec, CandleFrame] | None = None

@@ -43,7 +43,6 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from xor_trading.domain.candles import Candle
-from xor_trading.domain.fills import Fill
 from xor_trading.indicators.market_context import (
     MarketContextScorer,
     context_signals,
@@ -99,7 +98,6 @@ class ContextScore(Strategy[ContextScoreConfig]):
         self._scorer = MarketContextScorer(config.lookback, config.atr_period, config.threshold)
         self._index = -1  # index of the current candle
         self._last_cross = -1  # index of the most recent upward cross, -1 before the first
-        self._exiting = False
 
     @property
     def warmup_bars(self) -> int:
@@ -120,15 +118,9 @@ class ContextScore(Strategy[ContextScoreConfig]):
             and self._index - self._last_cross >= c.max_hold_candles
         )
         if reading.score < c.exit_level or held_too_long:
-            if not self._exiting and self.position_quantity > 0:
-                self._exiting = True
-                self.exit_long(candle)
+            self.exit_long(candle)  # sends nothing when flat or already exiting
         elif reading.signal and self.position_quantity == 0:
             self.enter_long(candle)
-
-    def on_fill(self, fill: Fill) -> None:
-        if self.position_quantity == 0:
-            self._exiting = False
 
     def vector_signals(
         self, frame: CandleFrame, series: Mapping[SeriesSpec, CandleFrame] | None = None

@@ -35,7 +35,6 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from xor_trading.domain.candles import Candle
-from xor_trading.domain.fills import Fill
 from xor_trading.indicators.bollinger import Bollinger, bollinger
 from xor_trading.indicators.rsi import RSI, rsi
 from xor_trading.strategy.base import Strategy
@@ -85,7 +84,6 @@ class MeanReversion(Strategy[MeanReversionConfig]):
         self._bands = Bollinger(config.bb_period, config.bb_deviations).update
         self._rsi = RSI(config.rsi_period).update
         self._prev = (_NAN, _NAN)  # close and middle band of the last candle
-        self._exiting = False
 
     @property
     def warmup_bars(self) -> int:
@@ -100,15 +98,9 @@ class MeanReversion(Strategy[MeanReversionConfig]):
         self._prev = (close, bands.middle)
         c = self.config
         if (prev_close <= prev_middle and close > bands.middle) or strength > c.overbought:
-            if not self._exiting and self.position_quantity > 0:
-                self._exiting = True
-                self.exit_long(candle)
+            self.exit_long(candle)  # sends nothing when flat or already exiting
         elif close < bands.lower and strength < c.oversold and self.position_quantity == 0:
             self.enter_long(candle)
-
-    def on_fill(self, fill: Fill) -> None:
-        if self.position_quantity == 0:
-            self._exiting = False
 
     def vector_signals(
         self, frame: CandleFrame, series: Mapping[SeriesSpec, CandleFrame] | None = None

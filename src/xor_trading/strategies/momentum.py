@@ -50,7 +50,6 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from xor_trading.domain.candles import Candle
-from xor_trading.domain.fills import Fill
 from xor_trading.indicators.macd import MACD, macd
 from xor_trading.indicators.rsi import RSI, rsi
 from xor_trading.strategy.base import Strategy
@@ -224,7 +223,6 @@ class Momentum(Strategy[MomentumConfig]):
         self._swings = _SwingTracker(config.swing_strength)
         self._index = -1
         self._prev = (_NAN, _NAN)  # MACD line and signal of the last candle
-        self._exiting = False
 
     @property
     def warmup_bars(self) -> int:
@@ -244,9 +242,7 @@ class Momentum(Strategy[MomentumConfig]):
         c = self.config
         bearish = swings.bearish(i, c.divergence_lookback)
         if (prev_line > prev_signal and line < signal) or bearish:
-            if not self._exiting and self.position_quantity > 0:
-                self._exiting = True
-                self.exit_long(candle)
+            self.exit_long(candle)  # sends nothing when flat or already exiting
         elif (
             prev_line < prev_signal
             and line > signal
@@ -255,10 +251,6 @@ class Momentum(Strategy[MomentumConfig]):
             and self.position_quantity == 0
         ):
             self.enter_long(candle)
-
-    def on_fill(self, fill: Fill) -> None:
-        if self.position_quantity == 0:
-            self._exiting = False
 
     def vector_signals(
         self, frame: CandleFrame, series: Mapping[SeriesSpec, CandleFrame] | None = None

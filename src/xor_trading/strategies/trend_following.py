@@ -80,7 +80,6 @@ class TrendFollowing(Strategy[TrendFollowingConfig]):
         self._atr = ATR(config.atr_period).update
         self._armed = True
         self._highest = -math.inf  # highest close since the entry fill
-        self._exiting = False
 
     @property
     def warmup_bars(self) -> int:
@@ -96,9 +95,8 @@ class TrendFollowing(Strategy[TrendFollowingConfig]):
         if self.position_quantity > 0:
             self._highest = max(self._highest, close)
             stopped = close < self._highest - self.config.atr_multiple * atr
-            if (fast < slow or stopped) and not self._exiting:
-                self._exiting = True
-                self.exit_long(candle)
+            if fast < slow or stopped:
+                self.exit_long(candle)  # sends nothing while an exit is already working
                 if stopped:
                     self._armed = False
         elif self._armed and fast > slow and strength >= self.config.adx_threshold:
@@ -108,5 +106,4 @@ class TrendFollowing(Strategy[TrendFollowingConfig]):
 
     def on_fill(self, fill: Fill) -> None:
         if self.position_quantity == 0:  # closed by us, by the bracket or at the end
-            self._exiting = False
             self._highest = -math.inf

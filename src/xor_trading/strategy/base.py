@@ -45,6 +45,7 @@ class Strategy(ABC, Generic[ConfigT]):
         self.ctx = context
         self._tick_f = float(context.instrument.tick_size)
         self._windows: dict[SeriesSpec, CandleWindow] = {}
+        self._exit_order: OrderId | None = None
 
     @abstractmethod
     def on_candle(self, candle: Candle) -> None:
@@ -109,11 +110,19 @@ class Strategy(ABC, Generic[ConfigT]):
         self.submit(OrderSide.BUY, qty, reference, bracket=True, tag=ENTRY_TAG)
 
     def exit_long(self, candle: Candle) -> None:
-        """Sell the whole long position at market (its stop and target are canceled)."""
+        """Sell the whole long position at market (its stop and target are canceled).
+
+        While an exit sent earlier is still working, nothing more is sent: a second sell of
+        the same coins would only be refused by the venue. Strategies can call this on every
+        candle their exit condition holds."""
         qty = self.position_quantity
-        if qty > 0:
-            reference = Decimal(tick_of(candle.close, self._tick_f)) * self.ctx.instrument.tick_size
-            self.submit(OrderSide.SELL, qty, reference, reduce_only=True, tag=EXIT_TAG)
+        if qty <= 0:
+            return
+        if self._exit_order is not None and self.ctx.order_is_open(self._exit_order):
+            return
+        reference = Decimal(tick_of(candle.close, self._tick_f)) * self.ctx.instrument.tick_size
+        self._exit_order = self.submit(OrderSide.SELL, qty, reference, reduce_only=True,
+                                       tag=EXIT_TAG)  # fmt: skip
 
     def submit(
         self,

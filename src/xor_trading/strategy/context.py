@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from xor_trading.core.clock import Clock
-from xor_trading.core.ids import IdGenerator, StrategyId, Symbol
+from xor_trading.core.ids import IdGenerator, OrderId, StrategyId, Symbol
 from xor_trading.domain.commands import Bracket
 from xor_trading.domain.instruments import Instrument
 
@@ -52,3 +52,5 @@ class StrategyContext:
     settings: TradeSettings
     # price, stop price -> quantity; None: buy ``settings.stake`` worth (fixed stake)
     sizer: Callable[[Decimal, Decimal | None], Decimal] | None = None
+    # whether an order this strategy sent is still working (denied orders never were)
+    order_is_open: Callable[[OrderId], bool] = lambda _order_id: False
