@@ -1,1 +1,3 @@
 """XOR trading platform."""
+
+__version__ = "0.1.0"

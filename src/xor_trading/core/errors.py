@@ -15,7 +15,13 @@ from __future__ import annotations
 
 
 class XorError(Exception):
-    """Base of every error raised by XOR on purpose."""
+    """Base of every error raised by XOR on purpose.
+
+    ``code`` is a stable machine name (``snake_case``) that the API returns with the
+    sentence; subclasses set their own.
+    """
+
+    code: str = "error"
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -30,9 +36,13 @@ class XorError(Exception):
 class InputError(XorError):
     """Bad input from a user, a file or a configuration."""
 
+    code = "invalid_input"
+
 
 class ConfigError(InputError):
     """A setting or parameter is missing, unknown or out of range."""
+
+    code = "invalid_config"
 
 
 class DataError(InputError):
@@ -50,9 +60,13 @@ class InvalidOrderTransition(XorError):  # noqa: N818 - named for the event it r
 class RetryableError(XorError):
     """A transient failure; the same call may succeed later."""
 
+    code = "temporarily_unavailable"
+
 
 class RateLimitedError(RetryableError):
-    """The venue asked us to slow down."""
+    """The venue (or our own API) asked the caller to slow down."""
+
+    code = "rate_limited"
 
     def __init__(self, message: str, retry_after_s: float, hint: str = "") -> None:
         super().__init__(message, hint)
@@ -73,3 +87,33 @@ class FatalError(XorError):
 
 class StrategyError(XorError):
     """User strategy code raised; the strategy is stopped, the process is not."""
+
+
+class NotFoundError(InputError):
+    """The object does not exist, or belongs to someone else (never say which: S1)."""
+
+    code = "not_found"
+
+
+class ConflictError(InputError):
+    """The request contradicts the current state (duplicate name, wrong lifecycle state)."""
+
+    code = "conflict"
+
+
+class AuthenticationError(XorError):
+    """Missing, expired or invalid credentials or token."""
+
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(XorError):
+    """Authenticated, but the role does not allow this action."""
+
+    code = "forbidden"
+
+
+class StepUpRequiredError(PermissionDeniedError):
+    """A sensitive action needs a fresh MFA verification first."""
+
+    code = "mfa_required"

@@ -11,7 +11,9 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -47,10 +49,63 @@ class Settings(BaseSettings):
     default_exchange: str = Field(
         default="binance", description="Exchange used when none is named."
     )
+    mode: Literal["development", "production"] = Field(
+        default="development",
+        description=(
+            "XOR_MODE. production refuses to start with default or weak secrets and hides "
+            "the interactive API docs."
+        ),
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "XOR_DATABASE_URL: PostgreSQL (postgresql://user@host:5432/db) or SQLite URL; "
+            "unset means the SQLite file xor.db in the data directory."
+        ),
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "XOR_REDIS_URL (redis://host:6379/0): rate limits and stream fan-out shared "
+            "between processes; unset means in memory."
+        ),
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "XOR_JWT_SECRET: at least 32 random bytes signing access tokens. Unset in "
+            "development: generated once into the data directory."
+        ),
+    )
+    kek: SecretStr | None = Field(
+        default=None,
+        description=(
+            "XOR_KEK: base64 of 32 random bytes, the key-encryption key of exchange keys "
+            "and TOTP seeds. Unset in development: generated once into the data directory."
+        ),
+    )
+    api_host: str = Field(default="127.0.0.1", description="XOR_API_HOST: bind address.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="XOR_API_PORT.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="XOR_CORS_ORIGINS: browser origins allowed to call the API (never *).",
+    )
+    rate_limit_per_user_per_s: int = Field(
+        default=100, ge=1, description="XOR_RATE_LIMIT_PER_USER_PER_S: API requests per user."
+    )
 
     @property
     def candles_dir(self) -> Path:
         return self.data_dir / "candles"
+
+    @property
+    def effective_database_url(self) -> str:
+        """XOR_DATABASE_URL, or the embedded SQLite file in the data directory."""
+        return self.database_url or f"sqlite+pysqlite:///{self.data_dir / 'xor.db'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == "production"
 
     @classmethod
     def settings_customise_sources(
