@@ -11,7 +11,7 @@ export OMP_NUM_THREADS ?= 1
 export NUMBA_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test setup lint typecheck imports unit bench lock clean
+.PHONY: run test setup services lint typecheck imports unit bench lock clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ run: setup
 	@echo "Open $(DEMO_DIR)/report.html in a browser for the equity and drawdown charts."
 
 ## test: lint, format check, strict typing, layer contracts, tests with coverage
-test: setup lint typecheck imports unit
+test: setup services lint typecheck imports unit
+
+## services: PostgreSQL and Redis on 127.0.0.1, started if they are down (the tests use both)
+services:
+	bash scripts/ensure_services.sh
 
 lint:
 	$(VENV)/bin/ruff check src tests bench scripts
