@@ -23,11 +23,12 @@ from sqlalchemy import Table, insert
 from xor_trading.persistence.base import Base
 from xor_trading.persistence.database import Database
 from xor_trading.persistence.repositories.orders import client_order_id_for
-from xor_trading.persistence.tables.bots import BotRow
+from xor_trading.persistence.tables.bots import BotRow, BotVersionRow
 from xor_trading.persistence.tables.orders import FillRow, OrderRow, RecordedOrderStatus
 from xor_trading.persistence.tables.trades import TradeRow
 from xor_trading.persistence.tables.users import UserRow
 from xor_trading.persistence.types import new_id
+from xor_trading.services.bot_config import config_to_json, parse_bot_config
 
 CHUNK = 5_000
 DEFAULT_SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/USDT")
@@ -84,8 +85,11 @@ def seed_bot(
     strategy: str = "sma_cross",
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS,
 ) -> str:
-    """Insert a stopped paper bot row of ``owner_id`` (no configuration version); its id."""
+    """Insert a stopped paper bot of ``owner_id`` with its configuration version 1; its id."""
     bot_id = new_id()
+    config = parse_bot_config(
+        {"name": name, "strategy": strategy, "symbols": list(symbols), "timeframe": "1h"}
+    )
     with database.session() as session:
         session.add(
             BotRow(
@@ -102,6 +106,17 @@ def seed_bot(
                 config_version=1,
                 created_at=now,
                 updated_at=now,
+            )
+        )
+        session.flush()
+        session.add(
+            BotVersionRow(
+                bot_id=bot_id,
+                version=1,
+                config=config_to_json(config),
+                created_at=now,
+                created_by=owner_id,
+                reason="seeded",
             )
         )
     return bot_id
