@@ -7,7 +7,8 @@ which the generated TypeScript client turns into method names.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,6 +16,7 @@ from fastapi.routing import APIRoute
 
 from xor_trading import __version__
 from xor_trading.api.errors import install_error_handlers
+from xor_trading.api.rate_limit import RateLimitMiddleware
 from xor_trading.api.routes import all_routers
 from xor_trading.services.container import Container
 
@@ -37,6 +39,17 @@ def operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name.replace('_', '-')}"
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the backtest job runner with the server; stop its workers at shutdown."""
+    container: Container = app.state.container
+    container.jobs.start(container)
+    try:
+        yield
+    finally:
+        container.jobs.shutdown()
+
+
 def create_app(container: Container) -> FastAPI:
     """The API over ``container``; production mode hides the interactive docs."""
     production = container.settings.is_production
@@ -48,6 +61,7 @@ def create_app(container: Container) -> FastAPI:
         docs_url=None if production else f"{API_PREFIX}/docs",
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        lifespan=_lifespan,
     )
     app.state.container = container
     install_error_handlers(app)
@@ -58,6 +72,8 @@ def create_app(container: Container) -> FastAPI:
 
 
 def _install_middleware(app: FastAPI, container: Container) -> None:
+    # Innermost of the three: CORS headers and the request id also reach 429/413 answers.
+    app.add_middleware(RateLimitMiddleware.for_container, container=container)
     origins = [o for o in container.settings.cors_origins if o != "*"]
     if origins:
         app.add_middleware(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from xor_trading.cli.audit_commands import audit_app
 from xor_trading.cli.backtest_command import backtest
 from xor_trading.cli.data_commands import data_app
+from xor_trading.cli.db_commands import db_app
 from xor_trading.cli.gate_command import gate
 from xor_trading.cli.indicator_commands import indicators_app
 from xor_trading.cli.market_commands import market_app
+from xor_trading.cli.openapi_command import openapi_app
+from xor_trading.cli.serve_command import serve
 from xor_trading.cli.strategy_commands import strategies_app
+from xor_trading.cli.user_commands import users_app
 
 app = typer.Typer(
     name="xor",
@@ -28,8 +33,13 @@ app.add_typer(data_app, name="data")
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(market_app, name="market")
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 app.command(no_args_is_help=True)(backtest)
 app.command(no_args_is_help=True)(gate)
+app.add_typer(db_app, name="db")
+app.add_typer(openapi_app, name="openapi")
+app.command()(serve)
 
 
 def main() -> None:

@@ -93,6 +93,55 @@ class Settings(BaseSettings):
     rate_limit_per_user_per_s: int = Field(
         default=100, ge=1, description="XOR_RATE_LIMIT_PER_USER_PER_S: API requests per user."
     )
+    rate_limit_per_ip_per_s: int = Field(
+        default=300, ge=1, description="XOR_RATE_LIMIT_PER_IP_PER_S: API requests per client IP."
+    )
+    rate_limit_auth_per_min: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "XOR_RATE_LIMIT_AUTH_PER_MIN: login, MFA, register and refresh attempts per "
+            "minute, per endpoint, per client IP and per email or user."
+        ),
+    )
+    max_request_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="XOR_MAX_REQUEST_BODY_BYTES: larger is 413."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "XOR_TRUSTED_PROXIES: addresses of reverse proxies whose X-Forwarded-For is "
+            "believed for the client IP (empty: the socket peer is the client)."
+        ),
+    )
+    backtest_workers: int = Field(
+        default=1, ge=1, le=64, description="XOR_BACKTEST_WORKERS: processes running API backtests."
+    )
+
+    password_hash_profile: Literal["standard", "test"] = Field(
+        default="standard",
+        description=(
+            "XOR_PASSWORD_HASH_PROFILE: argon2id cost. standard (t=3, 64 MiB) always in "
+            "production; test (t=1, 1 MiB) only to make test suites fast."
+        ),
+    )
+    access_token_ttl_s: int = Field(
+        default=900, ge=60, le=900, description="XOR_ACCESS_TOKEN_TTL_S: access token life."
+    )
+    refresh_token_ttl_s: int = Field(
+        default=14 * 86400,
+        ge=3600,
+        le=90 * 86400,
+        description="XOR_REFRESH_TOKEN_TTL_S: refresh token life (each use rotates it).",
+    )
+    exchange_url_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "XOR_EXCHANGE_URL_OVERRIDES: exchange id -> base URL (http://127.0.0.1:9000) "
+            "replacing the venue's API host, for the simulated venue and tests only. Server "
+            "setting; users can never pass URLs (S11)."
+        ),
+    )
 
     @property
     def candles_dir(self) -> Path:

@@ -1,0 +1,395 @@
+"""Request budgets and size limits, applied before any route runs (S4, S7).
+
+A pure ASGI middleware (no ``BaseHTTPMiddleware``: it wraps nothing it does not need, so
+an allowed GET costs two dictionary-sized limiter hits and no extra task):
+
+* requests with a valid access token: ``rate_limit_per_user_per_s`` per user, the user
+  taken from the token's ``sub`` without touching the database (verified tokens are
+  cached until they expire, so the signature is checked once per token, not per request);
+  a new token of the same user shares the budget;
+* every other request (no token, or one that does not verify) and every WebSocket
+  handshake: ``rate_limit_per_ip_per_s`` per client IP. Authenticated traffic is not
+  also counted per IP, so users behind one NAT do not share a budget; an attacker's
+  number of accounts is itself bounded by the register budget below;
+* ``POST`` to the login, MFA, register and refresh endpoints: ``rate_limit_auth_per_min``
+  per endpoint per IP, and per endpoint per email (login, register), per user (MFA
+  token of the second login step, access token of ``/auth/mfa/*``);
+* request bodies: at most ``max_request_body_bytes`` (413), JSON nested at most
+  :data:`MAX_JSON_DEPTH` levels (422).
+
+Over a budget the answer is 429 ``rate_limited`` with ``Retry-After`` (whole seconds,
+at least 1) and the usual JSON error body; a refused WebSocket handshake is closed with
+code 4429. A denied hit does not consume budget, so a client that honours Retry-After
+gets through.
+
+The client IP is the socket peer; ``X-Forwarded-For`` is believed only when the peer is
+one of ``trusted_proxies`` (then the right-most address not a trusted proxy is used).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable
+from itertools import accumulate
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from xor_trading.api.schemas.common import ErrorBody
+from xor_trading.core.clock import Clock
+from xor_trading.core.errors import AuthenticationError
+from xor_trading.services.container import Container
+from xor_trading.sharedstate.rate_limiter import RateDecision, RateLimiter
+
+API_PREFIX = "/api/v1"
+MAX_JSON_DEPTH = 32
+WS_RATE_LIMITED_CLOSE_CODE = 4429
+TOKEN_CACHE_SIZE = 10_000
+
+AUTH_ENDPOINTS = frozenset(
+    f"{API_PREFIX}/auth/{name}" for name in ("login", "login/mfa", "register", "refresh")
+)
+AUTH_MFA_PREFIX = f"{API_PREFIX}/auth/mfa/"
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+UserOfToken = Callable[[str], tuple[str, int] | None]
+"""Verify an access token: ``(user_id, expires_at_s)``, or None if it is not valid."""
+
+
+class RejectedRequest(Exception):  # noqa: N818 - a control-flow signal, not a failure
+    """Answer the request with this error instead of running the route."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        hint: str,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.retry_after_s = retry_after_s
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply the JSON text ``body`` nests arrays and objects (0 for a scalar);
+    brackets inside strings do not count. Assumes well-formed JSON (garbage in: some
+    number out, and the route refuses the body anyway)."""
+    stripped = _JSON_STRING.sub(b'""', body)
+    steps = (1 if b in b"[{" else -1 for b in _BRACKETS.findall(stripped))
+    return max(accumulate(steps, initial=0))
+
+
+def json_too_deep(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """``json_depth(body) > max_depth``, without scanning ordinary bodies: with at most
+    ``max_depth`` opening brackets in all, the depth cannot exceed it."""
+    if body.count(b"[") + body.count(b"{") <= max_depth:
+        return False
+    return json_depth(body) > max_depth
+
+
+def verified_user_of_token(container: Container) -> UserOfToken:
+    """A :data:`UserOfToken` over the container's token codec, with a bounded cache of
+    verified tokens (a token is cached only after its signature and claims checked out)."""
+    cache: dict[str, tuple[str, int]] = {}
+
+    def user_of_token(token: str) -> tuple[str, int] | None:
+        cached = cache.get(token)
+        if cached is not None:
+            return cached
+        try:
+            claims = container.tokens.decode_access(token)
+        except AuthenticationError:
+            return None
+        if len(cache) >= TOKEN_CACHE_SIZE:
+            cache.clear()  # crude but bounded; refilled at one verification per token
+        cache[token] = (claims.user_id, claims.expires_at_s)
+        return cache[token]
+
+    return user_of_token
+
+
+class RateLimitMiddleware:
+    """The ASGI middleware; build it with :meth:`for_container`."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limiter: RateLimiter,
+        clock: Clock,
+        user_of_token: UserOfToken,
+        per_ip_per_s: int,
+        per_user_per_s: int,
+        auth_per_min: int,
+        max_body_bytes: int,
+        trusted_proxies: frozenset[str] = frozenset(),
+    ) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.clock = clock
+        self.user_of_token = user_of_token
+        self.per_ip_per_s = per_ip_per_s
+        self.per_user_per_s = per_user_per_s
+        self.auth_per_min = auth_per_min
+        self.max_body_bytes = max_body_bytes
+        self.trusted_proxies = trusted_proxies
+
+    @classmethod
+    def for_container(cls, app: ASGIApp, container: Container) -> RateLimitMiddleware:
+        settings = container.settings
+        return cls(
+            app,
+            limiter=container.rate_limiter,
+            clock=container.clock,
+            user_of_token=verified_user_of_token(container),
+            per_ip_per_s=settings.rate_limit_per_ip_per_s,
+            per_user_per_s=settings.rate_limit_per_user_per_s,
+            auth_per_min=settings.rate_limit_auth_per_min,
+            max_body_bytes=settings.max_request_body_bytes,
+            trusted_proxies=frozenset(settings.trusted_proxies),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            now_ms = self.clock.now_ms()
+            ip = self._client_ip(scope)
+            user = self._user_of(scope, now_ms)
+            if user is not None:
+                self._check(f"user:{user}", self.per_user_per_s, 1.0, now_ms, "for your account")
+            else:
+                self._check(f"ip:{ip}", self.per_ip_per_s, 1.0, now_ms, "from your address")
+            body: bytes | None = None
+            if scope["method"] in _BODY_METHODS and _may_have_body(scope):
+                body = await self._read_body(scope, receive)
+            path: str = scope["path"]
+            if scope["method"] == "POST" and (
+                path in AUTH_ENDPOINTS or path.startswith(AUTH_MFA_PREFIX)
+            ):
+                self._check_auth(path, ip, user, body, now_ms)
+        except RejectedRequest as rejection:
+            await _send_error(scope, send, rejection)
+            return
+        if body is None:
+            await self.app(scope, receive, send)
+        else:
+            await self.app(scope, _replay(body, receive), send)
+
+    def _check(self, key: str, limit: int, window_s: float, now_ms: int, whose: str) -> None:
+        decision = self.limiter.hit(key, limit, window_s, now_ms)
+        if not decision.allowed:
+            raise _too_many(decision, limit, window_s, whose)
+
+    def _check_auth(
+        self, path: str, ip: str, user: str | None, body: bytes | None, now_ms: int
+    ) -> None:
+        endpoint = path.removeprefix(API_PREFIX)
+        limit, window = self.auth_per_min, 60.0
+        self._check(f"auth:{endpoint}:ip:{ip}", limit, window, now_ms, "from your address")
+        identity = user
+        fields = _json_object(body)
+        email = fields.get("email")
+        if isinstance(email, str) and email.strip():
+            identity = "email:" + _digest(email.strip().lower())
+        mfa_token = fields.get("mfa_token")
+        if identity is None and isinstance(mfa_token, str):
+            identity = "mfa:" + _digest(mfa_token)
+        if identity is not None:
+            self._check(f"auth:{endpoint}:{identity}", limit, window, now_ms, "for this account")
+
+    def _user_of(self, scope: Scope, now_ms: int) -> str | None:
+        token = _bearer_token(scope)
+        if token is None:
+            return None
+        verified = self.user_of_token(token)
+        if verified is None or verified[1] * 1000 <= now_ms:
+            return None  # the route answers 401; the IP budget still applies
+        return verified[0]
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            raise self._too_large()
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                chunks.clear()
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if body and _is_json(scope) and json_too_deep(body):
+            raise RejectedRequest(
+                422,
+                "invalid_request",
+                f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels",
+                "send a flatter document",
+            )
+        return body
+
+    def _too_large(self) -> RejectedRequest:
+        return RejectedRequest(
+            413,
+            "payload_too_large",
+            f"the request body is larger than {self.max_body_bytes} bytes",
+            "send a smaller body",
+        )
+
+    def _client_ip(self, scope: Scope) -> str:
+        client = scope.get("client")
+        peer = str(client[0]) if client else "unknown"
+        if peer not in self.trusted_proxies:
+            return peer
+        forwarded = _header(scope, b"x-forwarded-for")
+        if forwarded is None:
+            return peer
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if hop not in self.trusted_proxies:
+                return hop
+        return peer
+
+    # -- WebSocket -----------------------------------------------------------------------
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ip = self._client_ip(scope)
+        decision = self.limiter.hit(f"ip:{ip}", self.per_ip_per_s, 1.0, self.clock.now_ms())
+        if not decision.allowed:
+            await send(
+                {
+                    "type": "websocket.close",
+                    "code": WS_RATE_LIMITED_CLOSE_CODE,
+                    "reason": "rate limited",
+                }
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+def _too_many(decision: RateDecision, limit: int, window_s: float, whose: str) -> RejectedRequest:
+    per = "second" if window_s == 1.0 else f"{window_s:g} seconds"
+    if window_s == 60.0:
+        per = "minute"
+    return RejectedRequest(
+        429,
+        "rate_limited",
+        f"too many requests {whose}: at most {limit} per {per}",
+        "wait for the number of seconds in the Retry-After header, then retry",
+        retry_after_s=decision.retry_after_s,
+    )
+
+
+async def _send_error(scope: Scope, send: Send, rejection: RejectedRequest) -> None:
+    state = scope.get("state") or {}
+    body = ErrorBody(
+        code=rejection.code,
+        message=rejection.message,
+        hint=rejection.hint,
+        request_id=str(state.get("request_id", "")),
+    )
+    payload = json.dumps(body.model_dump(), separators=(",", ":")).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    if rejection.retry_after_s is not None:
+        seconds = max(1, math.ceil(rejection.retry_after_s))
+        headers.append((b"retry-after", str(seconds).encode()))
+    if rejection.status == 413:
+        # The unread rest of the body would be taken for the next request.
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": rejection.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: wait for the disconnect, as servers do
+
+    return replay
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    value = _header(scope, b"authorization")
+    if value is None:
+        return None
+    scheme, _, token = value.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = _header(scope, b"content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _may_have_body(scope: Scope) -> bool:
+    length = _content_length(scope)
+    if length is not None:
+        return length > 0
+    return _header(scope, b"transfer-encoding") is not None
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = _header(scope, b"content-type") or ""
+    return "json" in content_type.lower()
+
+
+def _json_object(body: bytes | None) -> dict[str, Any]:
+    if not body:
+        return {}
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or absurdly deep: the route answers
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
