@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import signal
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -29,6 +29,10 @@ from xor_trading.services.container import build_container
 FACTORY = "xor_trading.api.asgi:create_app_from_environment"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+# Frames above 64 KB are refused by the stream itself; uvicorn must not buffer 16 MB first.
+SERVER_OPTIONS: dict[str, Any] = {"log_level": "info", "ws_max_size": 65_536}
 
 
 def _graceful_stop(_signum: int, _frame: FrameType | None) -> None:
@@ -103,10 +107,17 @@ def serve(
     previous = {stop: signal.signal(stop, _graceful_stop) for stop in STOP_SIGNALS}
     try:
         if workers == 1:
-            uvicorn.run(create_app(container), host=bind_host, port=bind_port, log_level="info")
+            uvicorn.run(create_app(container), host=bind_host, port=bind_port, **SERVER_OPTIONS)
         else:
             # Each worker process imports the factory and builds its own container.
-            uvicorn.run(FACTORY, factory=True, host=bind_host, port=bind_port, workers=workers)
+            uvicorn.run(
+                FACTORY,
+                factory=True,
+                host=bind_host,
+                port=bind_port,
+                workers=workers,
+                **SERVER_OPTIONS,
+            )
     finally:
         for stop, handler in previous.items():
             signal.signal(stop, handler)

@@ -25,6 +25,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from json.encoder import encode_basestring as _encode_string  # C, ensure_ascii=False
 
 __all__ = [
     "GENESIS_HASH",
@@ -43,6 +44,11 @@ __all__ = [
 GENESIS_HASH = "0" * 64
 DetailValue = str | int | bool | None
 """What an audit detail may hold: no floats, nothing nested."""
+
+
+def _text(value: str | None) -> str:
+    """A JSON string (or ``null``) exactly as ``canonical_json`` writes it."""
+    return "null" if value is None else _encode_string(value)
 
 
 def canonical_json(value: object) -> bytes:
@@ -83,19 +89,15 @@ class AuditEntry:
     hash: str
 
     def body(self) -> bytes:
-        """The canonical bytes this entry contributes to its hash."""
-        return canonical_json(
-            {
-                "seq": self.seq,
-                "at_ms": self.at_ms,
-                "actor_id": self.actor_id,
-                "action": self.action,
-                "target_type": self.target_type,
-                "target_id": self.target_id,
-                "ip": self.ip,
-                "details": self.details,
-            }
-        )
+        """The canonical bytes this entry contributes to its hash: exactly
+        ``canonical_json`` of the eight stored fields, built directly because verifying
+        a long log spends most of its time here (the unit tests pin the equality)."""
+        return (
+            f'{{"action":{_text(self.action)},"actor_id":{_text(self.actor_id)},'
+            f'"at_ms":{int(self.at_ms)},"details":{_text(self.details)},'
+            f'"ip":{_text(self.ip)},"seq":{int(self.seq)},'
+            f'"target_id":{_text(self.target_id)},"target_type":{_text(self.target_type)}}}'
+        ).encode()
 
 
 def chain_hash(prev_hash: str, body: bytes) -> str:

@@ -180,3 +180,27 @@ def test_batched_feeding_equals_one_pass() -> None:
     assert batched == verify(entries)
     assert batched.first_broken_seq == 58
     assert batched.checked == 58
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain", 'quo"te', "back\\slash", "é ü 中文 🙂", "ctl\x00\x1f\n\t", "\u2028", None],
+)
+def test_body_equals_canonical_json_of_the_fields(value: str | None) -> None:
+    entry = AuditEntry(
+        7, 1_700_000_000_123, value, "bot.update", "bot", value, value,
+        canonical_details({"name": value}), GENESIS_HASH, "",
+    )  # fmt: skip
+    expected = canonical_json(
+        {
+            "seq": 7,
+            "at_ms": 1_700_000_000_123,
+            "actor_id": value,
+            "action": "bot.update",
+            "target_type": "bot",
+            "target_id": value,
+            "ip": value,
+            "details": entry.details,
+        }
+    )
+    assert entry.body() == expected
