@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema_rs
+import pytest
 from fastapi.testclient import TestClient
 
+from xor_trading.strategy import registry
 from xor_trading.strategy.registry import get_strategy
 
 MakeUser = Any  # the make_user fixture of tests/integration/api/conftest.py
@@ -28,6 +30,18 @@ BUILT_IN = [
     "sma_cross",
     "trend_following",
 ]
+
+
+@pytest.fixture(autouse=True)
+def only_built_in_strategies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other test modules register test-only strategies; this module sees the shipped ones."""
+    registry.list_strategies()  # load the entry points first
+    shipped = {
+        name: cls
+        for name, cls in registry._registry.items()
+        if cls.__module__.startswith("xor_trading.strategies.")
+    }
+    monkeypatch.setattr(registry, "_registry", shipped)
 
 
 def test_lists_the_13_strategies_each_with_a_valid_schema(
