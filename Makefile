@@ -53,6 +53,7 @@ unit:
 bench: setup
 	$(PY) bench/indicators_speed.py
 	$(PY) bench/risk_check.py
+	$(PY) bench/api_load.py
 	bash bench/setup_env.sh
 	.venv-bench/bin/python bench/backtest_speed.py
 
