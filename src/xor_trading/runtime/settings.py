@@ -142,6 +142,20 @@ class Settings(BaseSettings):
             "setting; users can never pass URLs (S11)."
         ),
     )
+    allow_insecure_alert_urls: bool = Field(
+        default=False,
+        description=(
+            "XOR_ALLOW_INSECURE_ALERT_URLS: accept http:// alert webhook URLs (https only "
+            "when false). Private and loopback addresses are refused either way (S11)."
+        ),
+    )
+    smtp_host: str | None = Field(
+        default=None, description="XOR_SMTP_HOST: mail relay for email alerts (unset: none)."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="XOR_SMTP_PORT.")
+    smtp_from: str | None = Field(
+        default=None, description="XOR_SMTP_FROM: sender address of email alerts."
+    )
 
     @property
     def candles_dir(self) -> Path:

@@ -17,7 +17,12 @@ from xor_trading.security.passwords import Passwords
 from xor_trading.security.server_secrets import ServerSecrets, load_server_secrets
 from xor_trading.security.tokens import TokenCodec
 from xor_trading.services.backtest_jobs import BacktestJobs
-from xor_trading.sharedstate.factory import build_rate_limiter, build_stream_hub
+from xor_trading.sharedstate.factory import (
+    build_nonce_store,
+    build_rate_limiter,
+    build_stream_hub,
+)
+from xor_trading.sharedstate.nonce_store import NonceStore
 from xor_trading.sharedstate.rate_limiter import RateLimiter
 from xor_trading.sharedstate.stream_hub import StreamHub
 
@@ -35,6 +40,7 @@ class Container:
     tokens: TokenCodec
     rate_limiter: RateLimiter  # API request budgets (memory, or Redis across processes)
     stream: StreamHub  # live events for WebSocket subscribers (services.stream_events)
+    nonces: NonceStore  # signal-webhook nonces seen recently (services.signal_webhooks)
     jobs: BacktestJobs = field(default_factory=BacktestJobs)  # API backtests; started by the app
 
     def close(self) -> None:
@@ -43,6 +49,7 @@ class Container:
         self.database.dispose()
         self.rate_limiter.close()
         self.stream.close()
+        self.nonces.close()
 
 
 def build_container(
@@ -72,9 +79,8 @@ def build_container(
         secrets=server_secrets,
         cipher=EnvelopeCipher(ring),
         passwords=passwords,
-        tokens=TokenCodec(
-            server_secrets.jwt_key, clock, access_ttl_s=settings.access_token_ttl_s
-        ),
+        tokens=TokenCodec(server_secrets.jwt_key, clock, access_ttl_s=settings.access_token_ttl_s),
         rate_limiter=build_rate_limiter(settings.redis_url),
         stream=build_stream_hub(settings.redis_url),
+        nonces=build_nonce_store(settings.redis_url),
     )
