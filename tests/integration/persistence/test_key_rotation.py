@@ -16,6 +16,8 @@ from xor_trading.domain.users import Role
 from xor_trading.persistence.database import Database
 from xor_trading.persistence.repositories import audit_log as audit_repo
 from xor_trading.persistence.repositories import users as users_repo
+from xor_trading.persistence.tables.alert_channels import AlertChannelRow
+from xor_trading.persistence.tables.bot_webhook_secrets import BotWebhookSecretRow
 from xor_trading.persistence.tables.exchange_credentials import ExchangeCredentialRow
 from xor_trading.persistence.tables.users import UserRow
 from xor_trading.persistence.types import new_id
@@ -27,11 +29,14 @@ from xor_trading.security.envelope import (
     SecretTamperedError,
     aad_for,
 )
+from xor_trading.services.alert_delivery import channel_aad
 from xor_trading.services.audit import datetime_of_ms, verify_audit_log
 from xor_trading.services.auth_service import create_user_record, install_totp_seed
 from xor_trading.services.container import Container, build_container
 from xor_trading.services.exchange_key_service import credential_aad
 from xor_trading.services.key_rotation import rewrap_all
+from xor_trading.services.signal_webhooks import webhook_aad
+from xor_trading.testing.seed_records import seed_bot
 
 START_MS = 1_748_736_000_000
 NEW_KEK = os.urandom(32)
@@ -45,7 +50,8 @@ def container(database: Database, tmp_path: Path) -> Container:
 
 
 def _user_with_secrets(container: Container, email: str) -> tuple[str, str]:
-    """A user with a TOTP seed and one exchange credential, both sealed; their ids."""
+    """A user with a TOTP seed, an exchange credential, an alert channel and a bot webhook
+    secret, all sealed; the user's and the credential's ids."""
     user_id = create_user_record(
         container, email=email, password="rotation test passphrase 7Qx", role=Role.TRADER
     )
@@ -67,6 +73,25 @@ def _user_with_secrets(container: Container, email: str) -> tuple[str, str]:
                 permissions="{}", warnings="[]", validated_at=now,
             )
         )  # fmt: skip
+    channel_id = new_id()
+    channel = container.cipher.seal(b"123:telegram-token", channel_aad(user_id, channel_id))
+    bot_id = seed_bot(container.database, owner_id=user_id, name="b", now=now)
+    hook = container.cipher.seal(b"webhook secret", webhook_aad(user_id, bot_id))
+    with container.database.session() as session:
+        session.add(
+            AlertChannelRow(
+                id=channel_id, owner_id=user_id, kind="telegram", label="phone", enabled=True,
+                events="[]", target="42", kek_id=channel.kek_id, wrapped_dek=channel.wrapped_dek,
+                nonce=channel.nonce, ciphertext=channel.ciphertext, created_at=now,
+                updated_at=now,
+            )
+        )  # fmt: skip
+        session.add(
+            BotWebhookSecretRow(
+                bot_id=bot_id, owner_id=user_id, kek_id=hook.kek_id, wrapped_dek=hook.wrapped_dek,
+                nonce=hook.nonce, ciphertext=hook.ciphertext, created_at=now,
+            )
+        )  # fmt: skip
     return user_id, credential_id
 
 
@@ -82,6 +107,12 @@ def _sealed(container: Container) -> dict[str, tuple[SealedSecret, bytes]]:
             assert None not in parts
             sealed = SealedSecret(*parts)  # type: ignore[arg-type]  # checked just above
             out[f"totp:{u.id}"] = (sealed, aad_for(u.id, "totp"))
+        for ch in session.scalars(select(AlertChannelRow)):
+            sealed = SealedSecret(ch.kek_id, ch.wrapped_dek, ch.nonce, ch.ciphertext)
+            out[f"channel:{ch.id}"] = (sealed, channel_aad(ch.owner_id, ch.id))
+        for wh in session.scalars(select(BotWebhookSecretRow)):
+            sealed = SealedSecret(wh.kek_id, wh.wrapped_dek, wh.nonce, wh.ciphertext)
+            out[f"webhook:{wh.bot_id}"] = (sealed, webhook_aad(wh.owner_id, wh.bot_id))
     return out
 
 
@@ -93,12 +124,8 @@ def test_rotation_rewraps_everything_and_the_old_kek_then_fails(container: Conta
     ring = KeyRing({old_id: old_kek, "kek-new": NEW_KEK}, current="kek-new")
 
     report = rewrap_all(container, ring, actor_id="operator")
-    assert (report.kek_id, report.credentials, report.totp_seeds, report.already_current) == (
-        "kek-new",
-        2,
-        2,
-        0,
-    )
+    counts = (report.credentials, report.totp_seeds, report.alert_channels, report.webhook_secrets)
+    assert (report.kek_id, counts, report.already_current) == ("kek-new", (2, 2, 2, 2), 0)
     after = _sealed(container)
     assert after.keys() == before.keys()
     new_only = EnvelopeCipher(KeyRing({"kek-new": NEW_KEK}, current="kek-new"))
@@ -115,11 +142,17 @@ def test_rotation_rewraps_everything_and_the_old_kek_then_fails(container: Conta
             old_only.open(dataclasses.replace(sealed, kek_id=old_id), aad)
 
     again = rewrap_all(container, ring)
-    assert (again.credentials, again.totp_seeds, again.already_current) == (0, 0, 4)
+    assert (again.credentials, again.totp_seeds, again.already_current) == (0, 0, 8)
     with container.database.read_session() as session:
         rotations, total = audit_repo.list_entries(session, action="keys.rotate")
     assert total == 2
-    assert json.loads(rotations[-1].details) == {"credentials": 2, "mfa_seeds": 2, "unchanged": 0}
+    assert json.loads(rotations[-1].details) == {
+        "credentials": 2,
+        "mfa_seeds": 2,
+        "alert_channels": 2,
+        "webhooks": 2,
+        "unchanged": 0,
+    }
     assert verify_audit_log(container).ok
 
 
