@@ -10,6 +10,7 @@ from xor_trading.cli.data_commands import data_app
 from xor_trading.cli.db_commands import db_app
 from xor_trading.cli.gate_command import gate
 from xor_trading.cli.indicator_commands import indicators_app
+from xor_trading.cli.kill_switch_commands import kill_switch_app
 from xor_trading.cli.market_commands import market_app
 from xor_trading.cli.openapi_command import openapi_app
 from xor_trading.cli.serve_command import serve
@@ -35,6 +36,7 @@ app.add_typer(market_app, name="market")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(kill_switch_app, name="kill-switch")
 app.command(no_args_is_help=True)(backtest)
 app.command(no_args_is_help=True)(gate)
 app.add_typer(db_app, name="db")

@@ -44,6 +44,8 @@ from xor_trading.services.bot_config import (
     verify_credential,
 )
 from xor_trading.services.container import Container
+from xor_trading.services.kill_switch_service import assert_not_killed
+from xor_trading.services.platform_risk_service import check_risk_within_caps
 from xor_trading.services.principal import Principal
 from xor_trading.services.stream_events import publish_bot_status
 
@@ -339,6 +341,7 @@ class BotService:
         now = self._now()
         with self._db.session() as session:
             verify_credential(session, owner_id, config)
+            check_risk_within_caps(session, config.risk)
             if bots_repo.name_taken(session, owner_id, config.name):
                 raise ConflictError(
                     f"you already have a bot called {config.name!r}", "choose another name"
@@ -468,6 +471,7 @@ class BotService:
                     "read the bot again and retry",
                 )
             verify_credential(session, owner_id, config)
+            check_risk_within_caps(session, config.risk)
             if config.name != row.name and bots_repo.name_taken(
                 session, owner_id, config.name, except_bot_id=bot_id
             ):
@@ -554,6 +558,8 @@ class BotService:
                 raise _not_found(bot_id)
             current = BotState(row.state)
             target = command_target(command, current)
+            if command in (BotCommand.START, BotCommand.RESUME):
+                assert_not_killed(session, owner_id, bot_id)
             self._move(session, row, current, target, reason=note, actor_id=owner_id)
             record_audit(
                 session,
