@@ -6,13 +6,12 @@ fields are JSON strings, exact.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from xor_trading.api.deps import ContainerDep, ViewerPrincipal
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, IsoDateTime, Page
 from xor_trading.api.schemas.orders import FillPublic, OrderPublic
 from xor_trading.services.trading_records import ORDER_SORTS, TradingRecordsService
 
@@ -23,12 +22,12 @@ Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
 BotId = Annotated[str | None, Query(max_length=36, description="Only this bot's records.")]
 SymbolFilter = Annotated[str | None, Query(max_length=32, description="e.g. BTC/USDT.")]
 Since = Annotated[
-    datetime | None,
+    IsoDateTime | None,
     Query(
         description="From this time (inclusive), ISO 8601 with a zone, e.g. 2025-06-01T00:00:00Z."
     ),
 ]
-Until = Annotated[datetime | None, Query(description="Up to this time (exclusive), ISO 8601.")]
+Until = Annotated[IsoDateTime | None, Query(description="Up to this time (exclusive), ISO 8601.")]
 OrderStatusFilter = Literal[
     "pending_submit", "initialized", "denied", "submitted", "accepted", "triggered",
     "partially_filled", "pending_cancel", "filled", "canceled", "rejected", "expired",

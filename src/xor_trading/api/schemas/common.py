@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import re
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 500
+
+_ISO_8601 = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _iso_8601_text(value: object) -> object:
+    # pydantic reads a bare number as Unix seconds ("0.5" -> 1970-01-01T00:00:00.5Z); the
+    # spec says date-time, so only ISO 8601 text is a time here.
+    if isinstance(value, str) and not _ISO_8601.fullmatch(value):
+        raise ValueError("use an ISO 8601 time with a zone, e.g. 2025-06-01T00:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601_text)]
+"""A time given as ISO 8601 text (query parameters and bodies); numbers are refused."""
 
 
 class StrictInput(BaseModel):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import ccxt  # type: ignore[import-untyped]  # no stubs; this package wraps it
 
 from xor_trading.core.errors import InputError
+from xor_trading.exchanges.ccxt_client import log_redaction
 
 __all__ = ["REQUEST_TIMEOUT_MS", "ApiCredentials", "make_client"]
 
@@ -52,6 +53,7 @@ def make_client(
     every API URL of the venue; it comes from server settings only.
     Raises :class:`InputError` for an exchange CCXT does not know.
     """
+    log_redaction.install()
     if exchange_id not in ccxt.exchanges:
         raise InputError(
             f"exchange {exchange_id!r} is not supported",
