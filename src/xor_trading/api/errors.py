@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from xor_trading.api.headers import API_HEADERS, SECURITY_HEADERS
 from xor_trading.api.schemas.common import ErrorBody
 from xor_trading.core.errors import (
     AuthenticationError,
@@ -140,12 +141,16 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         request_id_of(request),
         exc_info=exc,
     )
+    # Starlette answers an unhandled exception from its outermost middleware, outside the
+    # one that adds headers: add them here.
+    headers = {**SECURITY_HEADERS, **API_HEADERS, "X-Request-ID": request_id_of(request)}
     return error_response(
         request,
         500,
         "internal_error",
         "The server failed to handle the request.",
         "retry later; if it persists, report the request id to the operator",
+        headers=headers,
     )
 
 
