@@ -47,7 +47,7 @@ imports:
 	$(VENV)/bin/lint-imports
 
 unit:
-	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered --cov-report=xml -p no:cacheprovider
+	$(VENV)/bin/pytest -n 2 --cov --cov-report=term:skip-covered --cov-report=xml -p no:cacheprovider
 
 ## bench: every benchmark; peers (backtesting.py, vectorbt) live only in .venv-bench
 bench: setup
