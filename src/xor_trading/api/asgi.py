@@ -24,4 +24,4 @@ def create_app_from_environment() -> FastAPI:
     Raises :class:`~xor_trading.core.errors.ConfigError` for invalid settings and, in
     production mode, for missing or weak secrets (S12).
     """
-    return create_app(build_container(load_settings()))
+    return create_app(build_container(load_settings()), server_process=True)

@@ -126,9 +126,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(
-        request, exc.status_code, code, message, headers=dict(exc.headers or {})
-    )
+    return error_response(request, exc.status_code, code, message, headers=dict(exc.headers or {}))
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

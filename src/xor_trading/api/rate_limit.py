@@ -6,7 +6,9 @@ an allowed GET costs two dictionary-sized limiter hits and no extra task):
 * requests with a valid access token: ``rate_limit_per_user_per_s`` per user, the user
   taken from the token's ``sub`` without touching the database (verified tokens are
   cached until they expire, so the signature is checked once per token, not per request);
-  a new token of the same user shares the budget;
+  a new token of the same user shares the budget. The verified claims are handed on in
+  the ASGI scope (:func:`verified_claims`), so the route's authentication does not decode
+  the token a second time;
 * every other request (no token, or one that does not verify) and every WebSocket
   handshake: ``rate_limit_per_ip_per_s`` per client IP. Authenticated traffic is not
   also counted per IP, so users behind one NAT do not share a budget; an attacker's
@@ -41,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from xor_trading.api.schemas.common import ErrorBody
 from xor_trading.core.clock import Clock
 from xor_trading.core.errors import AuthenticationError
+from xor_trading.security.tokens import AccessClaims
 from xor_trading.services.container import Container
 from xor_trading.sharedstate.rate_limiter import RateDecision, RateLimiter
 
@@ -48,6 +51,9 @@ API_PREFIX = "/api/v1"
 MAX_JSON_DEPTH = 32
 WS_RATE_LIMITED_CLOSE_CODE = 4429
 TOKEN_CACHE_SIZE = 10_000
+# Key of ``scope["state"]`` holding ``(token, AccessClaims)`` of a request whose access token
+# the middleware verified (and found unexpired) before the route runs.
+CLAIMS_STATE_KEY = "xor.access_claims"
 
 AUTH_ENDPOINTS = frozenset(
     f"{API_PREFIX}/auth/{name}" for name in ("login", "login/mfa", "register", "refresh")
@@ -58,8 +64,9 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 
-UserOfToken = Callable[[str], tuple[str, int] | None]
-"""Verify an access token: ``(user_id, expires_at_s)``, or None if it is not valid."""
+UserOfToken = Callable[[str], AccessClaims | None]
+"""Verify an access token: its claims, or None if it is not valid (expiry aside: the
+caller compares ``expires_at_s`` with its clock, as the cache outlives the check)."""
 
 
 class RejectedRequest(Exception):  # noqa: N818 - a control-flow signal, not a failure
@@ -101,9 +108,9 @@ def json_too_deep(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
 def verified_user_of_token(container: Container) -> UserOfToken:
     """A :data:`UserOfToken` over the container's token codec, with a bounded cache of
     verified tokens (a token is cached only after its signature and claims checked out)."""
-    cache: dict[str, tuple[str, int]] = {}
+    cache: dict[str, AccessClaims] = {}
 
-    def user_of_token(token: str) -> tuple[str, int] | None:
+    def user_of_token(token: str) -> AccessClaims | None:
         cached = cache.get(token)
         if cached is not None:
             return cached
@@ -113,8 +120,8 @@ def verified_user_of_token(container: Container) -> UserOfToken:
             return None
         if len(cache) >= TOKEN_CACHE_SIZE:
             cache.clear()  # crude but bounded; refilled at one verification per token
-        cache[token] = (claims.user_id, claims.expires_at_s)
-        return cache[token]
+        cache[token] = claims
+        return claims
 
     return user_of_token
 
@@ -222,10 +229,14 @@ class RateLimitMiddleware:
         token = _bearer_token(scope)
         if token is None:
             return None
-        verified = self.user_of_token(token)
-        if verified is None or verified[1] * 1000 <= now_ms:
+        claims = self.user_of_token(token)
+        if claims is None or claims.expires_at_s * 1000 <= now_ms:
             return None  # the route answers 401; the IP budget still applies
-        return verified[0]
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
+        state[CLAIMS_STATE_KEY] = (token, claims)
+        return claims.user_id
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         declared = _content_length(scope)
@@ -292,6 +303,16 @@ class RateLimitMiddleware:
             )
             return
         await self.app(scope, receive, send)
+
+
+def verified_claims(scope: Scope, token: str) -> AccessClaims | None:
+    """The claims of ``token`` if this middleware verified it for this request (signature,
+    type, times; unexpired when the request arrived), else ``None``: decode it then."""
+    entry = (scope.get("state") or {}).get(CLAIMS_STATE_KEY)
+    if entry is None or entry[0] != token:
+        return None
+    claims: AccessClaims = entry[1]
+    return claims
 
 
 def _too_many(decision: RateDecision, limit: int, window_s: float, whose: str) -> RejectedRequest:

@@ -12,6 +12,7 @@ Order of events, so that a misconfigured server never listens:
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 from types import FrameType
 from typing import Annotated, Any
@@ -31,8 +32,26 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
+def _fast_paths() -> dict[str, str]:
+    """uvloop and httptools when installed (they are, with uvicorn[standard]): each saves a
+    sizeable share of the per-request CPU time against asyncio's loop and h11."""
+    options = {}
+    if importlib.util.find_spec("uvloop") is not None:
+        options["loop"] = "uvloop"
+    if importlib.util.find_spec("httptools") is not None:
+        options["http"] = "httptools"
+    return options
+
+
 # Frames above 64 KB are refused by the stream itself; uvicorn must not buffer 16 MB first.
-SERVER_OPTIONS: dict[str, Any] = {"log_level": "info", "ws_max_size": 65_536}
+# No access log by default: one formatted log line per request costs about a third of an
+# authenticated read's CPU time; --access-log turns it on (errors are logged either way).
+SERVER_OPTIONS: dict[str, Any] = {
+    "log_level": "info",
+    "ws_max_size": 65_536,
+    "access_log": False,
+    **_fast_paths(),
+}
 
 
 def _graceful_stop(_signum: int, _frame: FrameType | None) -> None:
@@ -70,6 +89,13 @@ def serve(
             ),
         ),
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log one line per request (off by default: it costs CPU on every request).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the XOR API at http://HOST:PORT/api/v1 until stopped (SIGTERM or Ctrl-C).
 
@@ -104,10 +130,12 @@ def serve(
     typer.echo(f"XOR API at {base} (health: {base}/health)")
     if not settings.is_production:
         typer.echo(f"interactive docs: {base}/docs")
+    options = {**SERVER_OPTIONS, "access_log": access_log}
     previous = {stop: signal.signal(stop, _graceful_stop) for stop in STOP_SIGNALS}
     try:
         if workers == 1:
-            uvicorn.run(create_app(container), host=bind_host, port=bind_port, **SERVER_OPTIONS)
+            app = create_app(container, server_process=True)
+            uvicorn.run(app, host=bind_host, port=bind_port, **options)
         else:
             # Each worker process imports the factory and builds its own container.
             uvicorn.run(
@@ -116,7 +144,7 @@ def serve(
                 host=bind_host,
                 port=bind_port,
                 workers=workers,
-                **SERVER_OPTIONS,
+                **options,
             )
     finally:
         for stop, handler in previous.items():

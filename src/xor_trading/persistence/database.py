@@ -90,9 +90,7 @@ class Database:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
-        return create_engine(
-            self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
-        )
+        return create_engine(self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
     @property
     def is_sqlite(self) -> bool:

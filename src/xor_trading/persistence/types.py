@@ -26,7 +26,7 @@ def new_id() -> str:
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
-    """A :class:`~decimal.Decimal` stored without rounding (up to 20 integer, 18 fraction digits)."""
+    """A :class:`~decimal.Decimal` stored exactly (up to 20 integer and 18 fraction digits)."""
 
     impl = Numeric(38, 18)
     cache_ok = True

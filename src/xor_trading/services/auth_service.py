@@ -55,7 +55,7 @@ from xor_trading.security.audit_chain import DetailValue
 from xor_trading.security.envelope import SealedSecret, aad_for
 from xor_trading.security.tokens import hash_opaque_token, new_opaque_token
 from xor_trading.services.audit import record_audit
-from xor_trading.services.authentication import require_recent_mfa
+from xor_trading.services.authentication import invalidate_auth_state, require_recent_mfa
 from xor_trading.services.container import Container
 from xor_trading.services.principal import Principal
 
@@ -735,6 +735,8 @@ class AuthService:
                     details={"revoked": revoked},
                 )
                 pair = self._issue_pair(session, row, mfa_at_ms=principal.mfa_verified_at_ms)
+        if pair is not None:
+            invalidate_auth_state(self.c, principal.user_id)  # older tokens: 401 at once
         if pair is None:
             raise AuthenticationError(
                 "the current password is wrong", "enter your current password"
@@ -803,6 +805,8 @@ class AuthService:
                 )
                 access = self.c.tokens.issue_access(row.id, row.role, mfa_at_ms=now_ms)
                 activation = MfaActivation(codes, access.token, access.expires_at_ms)
+        if activation is not None:
+            invalidate_auth_state(self.c, principal.user_id)  # mfa_at now counts
         if failure is not None:
             raise failure
         assert activation is not None
@@ -851,3 +855,4 @@ class AuthService:
                 target_id=row.id,
                 details={"revoked": revoked},
             )
+        invalidate_auth_state(self.c, principal.user_id)  # mfa_at no longer counts

@@ -321,8 +321,9 @@ class TradingRecordsService:
         sort: str = "-created_at",
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[OrderView], int]:
-        """The caller's orders (``since``/``until`` bound ``created_at``) and the total."""
+    ) -> tuple[list[OrderView], int, bool]:
+        """The caller's orders (``since``/``until`` bound ``created_at``), the total and
+        whether it is exact (counting stops 10,000 rows past ``offset``: ADR 0013)."""
         order = parse_sort(sort, ORDER_SORTS)
         check_choice("status", status, ORDER_STATUSES)
         check_choice("side", side, ORDER_SIDES)
@@ -330,10 +331,10 @@ class TradingRecordsService:
         check_page(limit, offset)
         filters = orders_repo.OrderFilters(bot_id, symbol, status, side, since, until)
         with self._db.read_session() as session:
-            rows, total = orders_repo.list_orders(
+            rows, total, exact = orders_repo.list_orders(
                 session, principal.user_id, filters, order, limit, offset
             )
-            return [OrderView.of(row) for row in rows], total
+            return [OrderView.of(row) for row in rows], total, exact
 
     def get_order(self, principal: Principal, order_id: str) -> OrderView:
         """The caller's order ``order_id``; :class:`NotFoundError` if absent or not theirs."""
@@ -364,18 +365,19 @@ class TradingRecordsService:
         sort: str = "-exit_at",
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[TradeView], int]:
-        """The caller's closed trades (``since``/``until`` bound ``exit_at``) and the total."""
+    ) -> tuple[list[TradeView], int, bool]:
+        """The caller's closed trades (``since``/``until`` bound ``exit_at``), the total
+        and whether it is exact (see ``list_orders``)."""
         order = parse_sort(sort, TRADE_SORTS)
         check_choice("side", side, TRADE_SIDES)
         check_range(since, until)
         check_page(limit, offset)
         filters = trades_repo.TradeFilters(bot_id, symbol, side, strategy, since, until)
         with self._db.read_session() as session:
-            rows, total = trades_repo.list_trades(
+            rows, total, exact = trades_repo.list_trades(
                 session, principal.user_id, filters, order, limit, offset
             )
-            return [TradeView.of(row) for row in rows], total
+            return [TradeView.of(row) for row in rows], total, exact
 
     def get_trade(self, principal: Principal, trade_id: str) -> TradeView:
         """The caller's trade ``trade_id``; :class:`NotFoundError` if absent or not theirs."""
@@ -395,16 +397,17 @@ class TradingRecordsService:
         sort: str = "symbol",
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[PositionView], int]:
-        """The caller's positions (flat ones too unless ``open_only``) and the total."""
+    ) -> tuple[list[PositionView], int, bool]:
+        """The caller's positions (flat ones too unless ``open_only``), the
+        total and whether it is exact (see ``list_orders``)."""
         order = parse_sort(sort, POSITION_SORTS)
         check_page(limit, offset)
         filters = positions_repo.PositionFilters(bot_id, symbol, open_only)
         with self._db.read_session() as session:
-            rows, total = positions_repo.list_positions(
+            rows, total, exact = positions_repo.list_positions(
                 session, principal.user_id, filters, order, limit, offset
             )
-            return [PositionView.of(row) for row in rows], total
+            return [PositionView.of(row) for row in rows], total, exact
 
     def list_signals(
         self,
@@ -418,17 +421,17 @@ class TradingRecordsService:
         sort: str = "-at",
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[SignalView], int]:
-        """The caller's bots' signals and the total."""
+    ) -> tuple[list[SignalView], int, bool]:
+        """The caller's bots' signals, the total and whether it is exact (see ``list_orders``)."""
         order = parse_sort(sort, SIGNAL_SORTS)
         check_range(since, until)
         check_page(limit, offset)
         filters = signals_repo.SignalFilters(bot_id, symbol, kind, since, until)
         with self._db.read_session() as session:
-            rows, total = signals_repo.list_signals(
+            rows, total, exact = signals_repo.list_signals(
                 session, principal.user_id, filters, order, limit, offset
             )
-            return [SignalView.of(row) for row in rows], total
+            return [SignalView.of(row) for row in rows], total, exact
 
     def list_risk_events(
         self,
@@ -442,18 +445,18 @@ class TradingRecordsService:
         sort: str = "-at",
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[RiskEventView], int]:
-        """The caller's risk events and the total."""
+    ) -> tuple[list[RiskEventView], int, bool]:
+        """The caller's risk events, the total and whether it is exact (see ``list_orders``)."""
         order = parse_sort(sort, RISK_EVENT_SORTS)
         check_choice("kind", kind, RISK_EVENT_KINDS)
         check_range(since, until)
         check_page(limit, offset)
         filters = risk_repo.RiskEventFilters(bot_id, kind, rule, since, until)
         with self._db.read_session() as session:
-            rows, total = risk_repo.list_risk_events(
+            rows, total, exact = risk_repo.list_risk_events(
                 session, principal.user_id, filters, order, limit, offset
             )
-            return [RiskEventView.of(row) for row in rows], total
+            return [RiskEventView.of(row) for row in rows], total, exact
 
 
 def _not_found(what: str, ident: str) -> NotFoundError:

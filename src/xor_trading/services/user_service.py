@@ -16,6 +16,7 @@ from xor_trading.persistence.repositories import users as users_repo
 from xor_trading.persistence.repositories.users import UserSort
 from xor_trading.services.audit import record_audit
 from xor_trading.services.auth_service import UserView, create_user_record, utc_of_ms
+from xor_trading.services.authentication import invalidate_auth_state
 from xor_trading.services.container import Container
 from xor_trading.services.principal import Principal
 
@@ -133,4 +134,8 @@ class UserService:
                     target_id=row.id,
                     details={**changes, "revoked": revoked},
                 )
-            return UserView.of(row)
+            view = UserView.of(row)
+        if changes:
+            # After the commit: the user's next request in this process sees the change.
+            invalidate_auth_state(self.c, user_id)
+        return view

@@ -73,9 +73,21 @@ def test_symbols_lists_every_stored_series(
         }
         for s in store.list()
     ]
-    assert response.json() == {"items": expected, "total": 4, "limit": 500, "offset": 0}
+    assert response.json() == {
+        "items": expected,
+        "total": 4,
+        "total_exact": True,
+        "limit": 500,
+        "offset": 0,
+    }
     page = client.get(f"{API}/symbols?limit=2&offset=1", headers=viewer).json()
-    assert page == {"items": expected[1:3], "total": 4, "limit": 2, "offset": 1}
+    assert page == {
+        "items": expected[1:3],
+        "total": 4,
+        "total_exact": True,
+        "limit": 2,
+        "offset": 1,
+    }
     assert [(i["symbol"], i["timeframe"]) for i in expected] == [
         ("BTC/USDT", "1m"),
         ("BTC/USDT", "1h"),

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from xor_trading.cli.main import app
+from xor_trading.cli.serve_command import SERVER_OPTIONS
 
 XOR = Path(sys.executable).with_name("xor")
 STARTUP_TIMEOUT_S = 40
@@ -105,7 +106,7 @@ def test_serve_with_workers_uses_the_factory(
     assert calls == [
         (
             "xor_trading.api.asgi:create_app_from_environment",
-            {"factory": True, "host": "0.0.0.0", "port": 8000, "workers": 2},
+            {"factory": True, "host": "0.0.0.0", "port": 8000, "workers": 2, **SERVER_OPTIONS},
         )
     ]
     assert "reachable from other machines" in result.stderr

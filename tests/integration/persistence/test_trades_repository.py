@@ -54,7 +54,7 @@ def setup(database: Database) -> tuple[str, str, str, list[str]]:
 
 def _list(database: Database, owner: str, sort: Sort, **filters: object) -> list[str]:
     with database.read_session() as session:
-        rows, total = repo.list_trades(
+        rows, total, exact = repo.list_trades(
             session,
             owner,
             repo.TradeFilters(**filters),
@@ -62,7 +62,7 @@ def _list(database: Database, owner: str, sort: Sort, **filters: object) -> list
             50,
             0,  # type: ignore[arg-type]
         )
-        assert total == len(rows)
+        assert (total, exact) == (len(rows), True)
         return [r.id for r in rows]
 
 
@@ -119,11 +119,11 @@ def test_service_validates_and_scopes(
     with pytest.raises(InputError, match="until has no time zone"):
         service.list_orders(alice, until=datetime(2025, 6, 1))  # naive on purpose
     # Equal ends are an empty range, not an error.
-    assert service.list_trades(alice, since=NOW, until=NOW) == ([], 0)
+    assert service.list_trades(alice, since=NOW, until=NOW) == ([], 0, True)
 
     # Fills of an order another user owns: not found, like an order that does not exist.
     seed_records(database, owner_id=a, bot_id=bot, orders=1, start=NOW)
-    (order,), _ = service.list_orders(alice)
+    (order,), _, _ = service.list_orders(alice)
     assert [f.quantity for f in service.list_fills(alice, order.id)] == [D("0.001")]
     with pytest.raises(NotFoundError, match="no order with id"):
         service.list_fills(bob, order.id)
@@ -141,12 +141,12 @@ def test_signals_round_trip(database: Database, setup: tuple[str, str, str, list
             symbol="ETH/USDT", kind="exit",
         )  # fmt: skip
     service = TradingRecordsService(_Services(database))  # type: ignore[arg-type]
-    signals, total = service.list_signals(Principal(a, Role.VIEWER))
-    assert total == 2
+    signals, total, exact = service.list_signals(Principal(a, Role.VIEWER))
+    assert (total, exact) == (2, True)
     assert [(s.kind, s.strength, s.details) for s in signals] == [
         ("exit", None, {}),
         ("entry", D("0.875"), {"reason": "oversold", "rsi": "28.5"}),
     ]
-    assert service.list_signals(Principal(b, Role.VIEWER), bot_id=bot) == ([], 0)
-    only_entries, _ = service.list_signals(Principal(a, Role.VIEWER), kind="entry")
+    assert service.list_signals(Principal(b, Role.VIEWER), bot_id=bot) == ([], 0, True)
+    only_entries, _, _ = service.list_signals(Principal(a, Role.VIEWER), kind="entry")
     assert [s.symbol for s in only_entries] == ["BTC/USDT"]

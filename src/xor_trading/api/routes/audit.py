@@ -47,6 +47,7 @@ def list_entries(
     return Page[AuditEntryPublic](
         items=[AuditEntryPublic.model_validate(v) for v in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )

@@ -101,7 +101,7 @@ def list_backtests(
         offset=offset,
     )
     return Page[BacktestRunPublic](
-        items=[_public(v) for v in items], total=total, limit=limit, offset=offset
+        items=[_public(v) for v in items], total=total, total_exact=True, limit=limit, offset=offset
     )
 
 
@@ -158,6 +158,7 @@ def trades(
     return Page[TradePublic](
         items=[TradePublic.model_validate(t) for t in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )

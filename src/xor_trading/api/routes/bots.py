@@ -74,7 +74,11 @@ def list_bots(
         strategy=strategy,
     )
     return Page[BotPublic](
-        items=[BotPublic.model_validate(v) for v in items], total=total, limit=limit, offset=offset
+        items=[BotPublic.model_validate(v) for v in items],
+        total=total,
+        total_exact=True,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -185,6 +189,7 @@ def list_versions(
     return Page[BotVersionPublic](
         items=[BotVersionPublic.model_validate(v) for v in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )
@@ -253,6 +258,7 @@ def state_history(
     return Page[BotStateChangePublic](
         items=[BotStateChangePublic.model_validate(v) for v in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )

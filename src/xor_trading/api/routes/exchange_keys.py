@@ -57,6 +57,7 @@ def list_keys(
     return Page[ExchangeKeyPublic](
         items=[ExchangeKeyPublic.model_validate(v) for v in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )

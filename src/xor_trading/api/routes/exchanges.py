@@ -41,6 +41,7 @@ def list_all(
     return Page[ExchangePublic](
         items=[ExchangePublic.model_validate(i) for i in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )

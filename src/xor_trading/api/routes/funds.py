@@ -94,6 +94,7 @@ def list_deposits(
     return Page[DepositPublic](
         items=[DepositPublic.model_validate(item) for item in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )
@@ -120,6 +121,7 @@ def list_fee_charges(
     return Page[FeeChargePublic](
         items=[FeeChargePublic.model_validate(item) for item in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )

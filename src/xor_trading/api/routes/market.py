@@ -52,6 +52,7 @@ def symbols(
     return Page[StoredMarketPublic](
         items=[StoredMarketPublic.model_validate(v) for v in items[offset : offset + limit]],
         total=len(items),
+        total_exact=True,
         limit=limit,
         offset=offset,
     )
@@ -94,6 +95,7 @@ def indicators(
     return Page[IndicatorPublic](
         items=[IndicatorPublic.model_validate(v) for v in items[offset : offset + limit]],
         total=len(items),
+        total_exact=True,
         limit=limit,
         offset=offset,
     )

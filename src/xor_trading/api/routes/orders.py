@@ -56,7 +56,7 @@ def list_orders(
     offset: Offset = 0,
 ) -> Page[OrderPublic]:
     """The caller's orders, newest first by default (``since``/``until`` bound creation)."""
-    items, total = TradingRecordsService(container).list_orders(
+    items, total, total_exact = TradingRecordsService(container).list_orders(
         principal,
         bot_id=bot_id,
         symbol=symbol,
@@ -71,6 +71,7 @@ def list_orders(
     return Page[OrderPublic](
         items=[OrderPublic.model_validate(item) for item in items],
         total=total,
+        total_exact=total_exact,
         limit=limit,
         offset=offset,
     )

@@ -33,7 +33,7 @@ def list_positions(
     offset: Offset = 0,
 ) -> Page[PositionPublic]:
     """The caller's positions, one per bot and symbol, by symbol by default."""
-    items, total = TradingRecordsService(container).list_positions(
+    items, total, total_exact = TradingRecordsService(container).list_positions(
         principal,
         bot_id=bot_id,
         symbol=symbol,
@@ -45,6 +45,7 @@ def list_positions(
     return Page[PositionPublic](
         items=[PositionPublic.model_validate(item) for item in items],
         total=total,
+        total_exact=total_exact,
         limit=limit,
         offset=offset,
     )

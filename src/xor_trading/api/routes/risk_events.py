@@ -39,7 +39,7 @@ def list_risk_events(
     offset: Offset = 0,
 ) -> Page[RiskEventPublic]:
     """The caller's risk events, newest first by default."""
-    items, total = TradingRecordsService(container).list_risk_events(
+    items, total, total_exact = TradingRecordsService(container).list_risk_events(
         principal,
         bot_id=bot_id,
         kind=kind,
@@ -53,6 +53,7 @@ def list_risk_events(
     return Page[RiskEventPublic](
         items=[RiskEventPublic.model_validate(item) for item in items],
         total=total,
+        total_exact=total_exact,
         limit=limit,
         offset=offset,
     )

@@ -37,6 +37,7 @@ def list_strategies(
     return StrategyPage(
         items=[StrategyPublic.model_validate(v) for v in views[offset : offset + limit]],
         total=len(views),
+        total_exact=True,
         limit=limit,
         offset=offset,
         broken=[BrokenStrategyPublic.model_validate(b) for b in catalog.broken()],

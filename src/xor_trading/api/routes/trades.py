@@ -36,7 +36,7 @@ def list_trades(
     offset: Offset = 0,
 ) -> Page[TradePublic]:
     """The caller's closed trades, latest exit first by default (the range bounds the exit)."""
-    items, total = TradingRecordsService(container).list_trades(
+    items, total, total_exact = TradingRecordsService(container).list_trades(
         principal,
         bot_id=bot_id,
         symbol=symbol,
@@ -51,6 +51,7 @@ def list_trades(
     return Page[TradePublic](
         items=[TradePublic.model_validate(item) for item in items],
         total=total,
+        total_exact=total_exact,
         limit=limit,
         offset=offset,
     )

@@ -44,6 +44,7 @@ def list_users(
     return Page[UserPublic](
         items=[UserPublic.model_validate(item) for item in items],
         total=total,
+        total_exact=True,
         limit=limit,
         offset=offset,
     )

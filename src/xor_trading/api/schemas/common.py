@@ -54,10 +54,30 @@ class ErrorBody(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
-    """One page of a list: ``items`` plus the total count matching the filters."""
+    """One page of a list: ``items`` plus the count of rows matching the filters.
+
+    Long lists (orders, trades, positions, signals, risk events) stop counting
+    :data:`~xor_trading.persistence.repositories.orders.COUNT_CAP` rows past ``offset``:
+    ``total_exact`` is then false and ``total`` means "at least this many" (ADR 0013).
+    Every constructor states ``total_exact``; the default only keeps routes written
+    before the field existed valid (their counts are exact).
+    """
+
+    # total_exact is always in a response: mark it required in the response schema.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     items: list[T]
-    total: int = Field(ge=0)
+    total: int = Field(
+        ge=0,
+        description="Rows matching the filters; a lower bound when total_exact is false.",
+    )
+    total_exact: bool = Field(
+        default=True,
+        description=(
+            "False when counting stopped 10,000 rows past offset: there are at least "
+            "total rows (show it as 'total+')."
+        ),
+    )
     limit: int = Field(ge=1, le=MAX_PAGE_SIZE)
     offset: int = Field(ge=0)
 

@@ -34,8 +34,9 @@ def list_positions(
     sort: Sort,
     limit: int,
     offset: int,
-) -> tuple[list[PositionRow], int]:
-    """The owner's positions matching ``filters``, one page, and how many match."""
+) -> tuple[list[PositionRow], int, bool]:
+    """The owner's positions matching ``filters``, one page, how many match
+    (counted up to a cap) and whether that count is exact (``fetch_page``)."""
     conditions: list[ColumnElement[bool]] = [PositionRow.owner_id == owner_id]
     if filters.bot_id is not None:
         conditions.append(PositionRow.bot_id == filters.bot_id)

@@ -41,8 +41,9 @@ def list_risk_events(
     sort: Sort,
     limit: int,
     offset: int,
-) -> tuple[list[RiskEventRow], int]:
-    """The owner's risk events matching ``filters``, one page, and how many match."""
+) -> tuple[list[RiskEventRow], int, bool]:
+    """The owner's risk events matching ``filters``, one page, how many match
+    (counted up to a cap) and whether that count is exact (``fetch_page``)."""
     conditions: list[ColumnElement[bool]] = [RiskEventRow.owner_id == owner_id]
     if filters.bot_id is not None:
         conditions.append(RiskEventRow.bot_id == filters.bot_id)

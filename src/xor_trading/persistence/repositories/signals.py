@@ -44,8 +44,9 @@ def list_signals(
     sort: Sort,
     limit: int,
     offset: int,
-) -> tuple[list[SignalRow], int]:
-    """The owner's signals matching ``filters``, one page, and how many match."""
+) -> tuple[list[SignalRow], int, bool]:
+    """The owner's signals matching ``filters``, one page, how many match
+    (counted up to a cap) and whether that count is exact (``fetch_page``)."""
     conditions: list[ColumnElement[bool]] = [SignalRow.owner_id == owner_id]
     if filters.bot_id is not None:
         conditions.append(SignalRow.bot_id == filters.bot_id)

@@ -57,8 +57,9 @@ def list_trades(
     sort: Sort,
     limit: int,
     offset: int,
-) -> tuple[list[TradeRow], int]:
-    """The owner's closed trades matching ``filters``, one page, and how many match."""
+) -> tuple[list[TradeRow], int, bool]:
+    """The owner's closed trades matching ``filters``, one page, how many match
+    (counted up to a cap) and whether that count is exact (``fetch_page``)."""
     conditions = trade_conditions(owner_id, filters)
     return fetch_page(
         session,

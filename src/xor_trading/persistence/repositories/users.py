@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -20,8 +21,45 @@ _SORT_COLUMNS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class UserAuthState:
+    """What checking an access token needs of a user, and nothing else.
+
+    ``password_changed_at`` is aware UTC; ``role`` is the stored text (the caller maps it
+    to :class:`~xor_trading.domain.users.Role` and refuses unknown values).
+    """
+
+    is_active: bool
+    role: str
+    password_changed_at: datetime
+    mfa_enabled: bool
+
+
+_AUTH_STATE_QUERY = select(
+    UserRow.is_active, UserRow.role, UserRow.password_changed_at, UserRow.mfa_enabled
+)
+
+
 def get_user(session: DbSession, user_id: str) -> UserRow | None:
     return session.get(UserRow, user_id)
+
+
+def get_auth_state(session: DbSession, user_id: str) -> UserAuthState | None:
+    """The user's :class:`UserAuthState`, ``None`` when there is no such user.
+
+    Four columns by primary key without building an ORM object (the whole row, with its
+    sealed TOTP columns, costs several times more to load): read on every request whose
+    caller is not in the authentication cache.
+    """
+    row = session.execute(_AUTH_STATE_QUERY.where(UserRow.id == user_id)).one_or_none()
+    if row is None:
+        return None
+    return UserAuthState(
+        is_active=bool(row[0]),
+        role=row[1],
+        password_changed_at=row[2],
+        mfa_enabled=bool(row[3]),
+    )
 
 
 def get_user_for_update(session: DbSession, user_id: str) -> UserRow | None:
