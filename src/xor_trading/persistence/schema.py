@@ -1,16 +1,15 @@
-"""Create the schema of a database: Alembic's ``upgrade head`` (see persistence/migrate.py).
+"""Create or upgrade the schema of a database: Alembic's ``upgrade head``.
 
-Until the first migration is generated this creates the tables from the metadata.
+The revisions live in persistence/migrations/versions; the first one creates every table
+and the audit log's append-only triggers. ``scripts/new_migration.py`` writes the next.
 """
 
 from __future__ import annotations
 
-from xor_trading.persistence.append_only import install_append_only
 from xor_trading.persistence.database import Database
-from xor_trading.persistence.tables import load_all
+from xor_trading.persistence.migrate import upgrade_to_head
 
 
 def create_schema(database: Database) -> None:
-    """Bring an empty database to the current schema."""
-    load_all().create_all(database.engine)
-    install_append_only(database.engine)
+    """Bring a database (empty or older) to the current schema."""
+    upgrade_to_head(database)
