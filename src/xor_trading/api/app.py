@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -20,29 +21,36 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xor_trading import __version__
 from xor_trading.api.errors import install_error_handlers
+from xor_trading.api.headers import API_HEADERS, SECURITY_HEADERS
 from xor_trading.api.rate_limit import RateLimitMiddleware
 from xor_trading.api.routes import all_routers
+from xor_trading.api.schemas.common import ErrorBody
 from xor_trading.services.container import Container
 
 API_PREFIX = "/api/v1"
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+# Every operation documents the error body of every status our error handlers can send,
+# so clients (and schemathesis' status_code_conformance) know the shape of each failure.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "The body could not be read (malformed JSON or form data)."),
+        (401, "Not authenticated (no, expired or invalid access token)."),
+        (403, "The role does not allow it, or a fresh MFA step-up is needed (mfa_required)."),
+        (404, "No such object of yours."),
+        (409, "Conflicts with the current state."),
+        (413, "The body is larger than the limit."),
+        (422, "The request is invalid; details name each field."),
+        (429, "Rate limited; retry after Retry-After seconds."),
+    )
 }
-# The API answers JSON only; the dashboard (served at /) sets its own policy.
-API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 _SECURITY_HEADERS_RAW = tuple(
     (name.lower().encode("latin-1"), value.encode("latin-1"))
     for name, value in SECURITY_HEADERS.items()
 )
-_API_HEADERS_RAW = (
-    (b"content-security-policy", API_CSP.encode("latin-1")),
-    (b"cache-control", b"no-store"),
+_API_HEADERS_RAW = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in API_HEADERS.items()
 )
 _REQUEST_ID_HEADER = b"x-request-id"
 
@@ -157,6 +165,7 @@ def create_app(container: Container, *, server_process: bool = False) -> FastAPI
         summary="Self-hosted automated crypto trading: bots, backtests, market data.",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None if production else f"{API_PREFIX}/docs",
+        swagger_ui_oauth2_redirect_url=None if production else f"{API_PREFIX}/docs/oauth2-redirect",
         redoc_url=None,
         generate_unique_id_function=operation_id,
         lifespan=_lifespan,
@@ -165,7 +174,7 @@ def create_app(container: Container, *, server_process: bool = False) -> FastAPI
     app.state.server_process = server_process
     install_error_handlers(app)
     for router in all_routers():
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     _install_middleware(app, container)
     return app
 

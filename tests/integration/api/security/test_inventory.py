@@ -67,9 +67,9 @@ PUBLIC_ALLOWLIST = frozenset(
 )
 
 # Not API routes: the spec document itself and, outside production, the Swagger page and
-# its OAuth2 redirect helper (FastAPI mounts that one at /docs/oauth2-redirect).
+# its OAuth2 redirect helper (mounted under the prefix too, so nothing lives outside it).
 NON_API_ROUTES = frozenset(
-    {f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", "/docs/oauth2-redirect"}
+    {f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", f"{API_PREFIX}/docs/oauth2-redirect"}
 )
 
 # S15: the modules allowed to decrypt a stored secret (EnvelopeCipher.open), and why.

@@ -26,7 +26,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from xor_trading.api.app import API_CSP, SECURITY_HEADERS, create_app
+from xor_trading.api.app import create_app
+from xor_trading.api.headers import API_CSP, SECURITY_HEADERS
 from xor_trading.api.policy import load_policy_table
 from xor_trading.cli.main import app as cli
 from xor_trading.core.clock import TestClock
@@ -159,7 +160,8 @@ def test_production_hides_the_interactive_docs(
     hidden = production_client.get("/api/v1/docs")
     assert hidden.status_code == 404
     assert hidden.json()["code"] == "not_found"
-    assert production_client.get("/docs/oauth2-redirect").status_code == 404
+    assert production_client.get("/api/v1/docs/oauth2-redirect").status_code == 404
+    assert client.get("/docs/oauth2-redirect").status_code == 404  # nothing outside /api/v1
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ from schemathesis.checks import (
     negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
     use_after_free,
 )
 from schemathesis.config import SchemathesisConfig
@@ -102,6 +103,7 @@ def uniform_error_body(ctx: Any, response: Any, case: Any) -> bool | None:
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
     negative_data_rejection,
     ignored_auth,
     uniform_error_body,
@@ -109,6 +111,7 @@ CHECKS = [
 STATEFUL_CHECKS = [
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
     use_after_free,
     ensure_resource_availability,
     uniform_error_body,
@@ -222,11 +225,6 @@ def test_stateful_sequences_find_no_stale_or_missing_resources(
 
 
 @sqlite_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="operations do not declare their error responses yet: once they do, this passes "
-    "(and fails as XPASS): remove this marker and add status_code_conformance to CHECKS",
-)
 def test_operations_declare_their_error_responses(api_spec: dict[str, Any]) -> None:
     """Every protected operation documents 401 (or a ``default`` error response), so that
     clients and ``status_code_conformance`` know the error body."""
