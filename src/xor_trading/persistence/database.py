@@ -76,7 +76,15 @@ class Database:
         self.engine: Engine = self._create_engine(parsed.database or "", echo)
         writer = self.engine.execution_options(xor_writer=True)
         self._sessions = sessionmaker(writer, expire_on_commit=False)
-        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads run in autocommit: one round trip per query instead of BEGIN,
+        # query, ROLLBACK. Each statement then sees its own snapshot (a page and its count
+        # may differ by a row written in between), which lists can live with.
+        reader = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._read_sessions = sessionmaker(reader, expire_on_commit=False)
 
     def _create_engine(self, database: str, echo: bool) -> Engine:
         if self.dialect == "sqlite":
@@ -104,7 +112,8 @@ class Database:
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
-        """A read-only transaction (rolled back at the end; never blocks a writer)."""
+        """A read-only session (never blocks a writer). SQLite: one transaction, rolled
+        back at the end; PostgreSQL: autocommit, each statement its own snapshot."""
         with self._read_sessions() as session, session.begin():
             yield session
             session.rollback()
