@@ -25,6 +25,8 @@ from fastapi.testclient import TestClient
 
 from xor_trading.api.app import create_app
 from xor_trading.core.clock import TestClock
+from xor_trading.data.candle_store import ParquetCandleStore
+from xor_trading.data.samples import seed_samples
 from xor_trading.domain.users import Role
 from xor_trading.persistence.database import Database
 from xor_trading.persistence.repositories import users as users_repo
@@ -128,3 +130,20 @@ def make_user(container: Container) -> MakeUser:
         return handle
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped real candles, seeded once per session into a read-only store root."""
+    root = tmp_path_factory.mktemp("samples") / "candles"
+    seed_samples(ParquetCandleStore(root))
+    return root
+
+
+@pytest.fixture
+def store(container: Container, sample_store: Path) -> ParquetCandleStore:
+    """The shipped candles in the container's data directory (linked: tests only read)."""
+    target = container.settings.candles_dir
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(sample_store)
+    return ParquetCandleStore(target)

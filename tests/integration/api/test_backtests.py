@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import threading
 import time
 import uuid
@@ -26,7 +25,6 @@ from fastapi.testclient import TestClient
 
 from xor_trading.backtest.config import BacktestConfig
 from xor_trading.data.candle_store import ParquetCandleStore
-from xor_trading.data.samples import seed_samples
 from xor_trading.domain.users import Role
 from xor_trading.persistence.database import Database
 from xor_trading.persistence.repositories import backtest_runs as runs_repo
@@ -73,20 +71,10 @@ def _no_stray_workers() -> Iterator[None]:
     assert multiprocessing.active_children() == []
 
 
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("samples") / "candles"
-    seed_samples(ParquetCandleStore(root))
-    return root
-
-
 @pytest.fixture
-def candles(container: Container, sample_store: Path) -> Path:
-    """The shipped candles in the container's data directory (read-only, so linked)."""
-    target = container.settings.candles_dir
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.symlink(sample_store, target)
-    return target
+def candles(store: ParquetCandleStore) -> Path:
+    """The shipped candles in the container's data directory."""
+    return store.root
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ series must equal what the candle store and the indicator functions give directl
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,13 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from xor_trading.data.candle_store import ParquetCandleStore
-from xor_trading.data.samples import seed_samples
 from xor_trading.indicators.catalog import CATALOG
 from xor_trading.indicators.fibonacci import zigzag_levels
 from xor_trading.indicators.macd import macd
 from xor_trading.indicators.rsi import rsi
 from xor_trading.indicators.zigzag import zigzag
-from xor_trading.services.container import Container
 from xor_trading.services.market_context_service import market_context_report
 
 # The fixtures' types (tests/integration/api/conftest.py; conftest modules are not imported).
@@ -28,21 +24,6 @@ MakeUser = Any
 API = "/api/v1/market"
 SINCE = 1_577_836_800_000  # 2020-01-01T00:00:00Z
 UNTIL = 1_580_515_200_000  # 2020-02-01T00:00:00Z
-
-
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("samples") / "candles"
-    seed_samples(ParquetCandleStore(root))
-    return root
-
-
-@pytest.fixture
-def store(container: Container, sample_store: Path) -> ParquetCandleStore:
-    target = container.settings.candles_dir
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.symlink(sample_store, target)
-    return ParquetCandleStore(target)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,31 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from xor_trading.data.candle_store import ParquetCandleStore
-from xor_trading.data.samples import seed_samples
 from xor_trading.indicators.elliott import detect_waves, label_waves
 from xor_trading.indicators.zigzag import zigzag
-from xor_trading.services.container import Container
 
 MakeUser = Any  # the make_user fixture of tests/integration/api/conftest.py
 
 URL = "/api/v1/market/elliott"
 SINCE = 1_577_836_800_000  # 2020-01-01T00:00:00Z
 UNTIL = 1_609_459_200_000  # 2021-01-01T00:00:00Z
-
-
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("samples") / "candles"
-    seed_samples(ParquetCandleStore(root))
-    return root
-
-
-@pytest.fixture
-def store(container: Container, sample_store: Path) -> ParquetCandleStore:
-    target = container.settings.candles_dir
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.symlink(sample_store, target)
-    return ParquetCandleStore(target)
 
 
 def test_counts_equal_label_waves_and_detect_waves_over_the_same_window(
