@@ -8,6 +8,7 @@ its form from it, and the bot service validates ``params`` with the same class.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass
 from typing import Any
@@ -47,8 +48,11 @@ def _summary(cls: type[Strategy[Any]]) -> str:
     return " ".join(doc.split("\n\n", 1)[0].split())
 
 
+@functools.cache
 def strategy_view(cls: type[Strategy[Any]]) -> StrategyView:
-    """The catalog entry of strategy class ``cls``."""
+    """The catalog entry of strategy class ``cls``, built once per class (building the JSON
+    Schemas of 13 strategies costs ~15 ms; a class never changes while the process runs).
+    Callers must not mutate the returned view's dicts."""
     config_class = cls.config_class
     declared = getattr(cls, "timeframes", None)  # optional class attribute of a strategy
     return StrategyView(
