@@ -24,7 +24,7 @@ from xor_trading.api.schemas.alert_channels import (
     EmailChannelCreate,
     TelegramChannelCreate,
 )
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, ErrorBody, Message, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, ErrorBody, Message, Page, page_of
 from xor_trading.services.alert_channels import AlertChannelService, ChannelInput
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -70,12 +70,7 @@ def list_channels(
     items, total = AlertChannelService(container).list_channels(
         principal, limit=limit, offset=offset
     )
-    return Page[AlertChannelPublic](
-        items=[AlertChannelPublic.model_validate(v) for v in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(AlertChannelPublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.post(
@@ -157,9 +152,4 @@ def list_deliveries(
     items, total = AlertChannelService(container).deliveries(
         principal, channel_id, limit=limit, offset=offset
     )
-    return Page[AlertDeliveryPublic](
-        items=[AlertDeliveryPublic.model_validate(v) for v in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(AlertDeliveryPublic, items, total=total, limit=limit, offset=offset)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from xor_trading.api.deps import AdminPrincipal, ContainerDep
 from xor_trading.api.schemas.audit import AuditEntryPublic, AuditVerificationPublic
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page, page_of
 from xor_trading.services.audit import list_audit_entries, verify_audit_log
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -44,13 +44,7 @@ def list_entries(
         limit=limit,
         offset=offset,
     )
-    return Page[AuditEntryPublic](
-        items=[AuditEntryPublic.model_validate(v) for v in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(AuditEntryPublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/verify", name="verify", response_model=AuditVerificationPublic)

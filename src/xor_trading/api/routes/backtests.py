@@ -23,7 +23,7 @@ from xor_trading.api.schemas.backtests import (
     RunStatusName,
     TradePublic,
 )
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Message, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Message, Page, page_of
 from xor_trading.services.backtest_jobs import (
     DEFAULT_EQUITY_POINTS,
     MAX_COMPARE,
@@ -155,13 +155,7 @@ def trades(
 ) -> Page[TradePublic]:
     """The trades of a succeeded run (409 before), in entry order."""
     items, total = BacktestJobService(container).trades(principal, run_id, limit, offset)
-    return Page[TradePublic](
-        items=[TradePublic.model_validate(t) for t in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(TradePublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/{run_id}/cancel", name="cancel", response_model=BacktestRunPublic)

@@ -24,7 +24,7 @@ from xor_trading.api.schemas.bots import (
     BotVersionPublic,
     ConfigChangePublic,
 )
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, ErrorBody, Message, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, ErrorBody, Message, Page, page_of
 from xor_trading.domain.bot_lifecycle import BotCommand, BotState
 from xor_trading.services.bot_config import BotMode
 from xor_trading.services.bot_service import BotService, BotSort
@@ -73,13 +73,7 @@ def list_bots(
         mode=mode,
         strategy=strategy,
     )
-    return Page[BotPublic](
-        items=[BotPublic.model_validate(v) for v in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(BotPublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.post("", name="create", response_model=BotPublic, status_code=status.HTTP_201_CREATED)
@@ -186,13 +180,7 @@ def list_versions(
     items, total = BotService(container).list_versions(
         principal, bot_id, limit=limit, offset=offset
     )
-    return Page[BotVersionPublic](
-        items=[BotVersionPublic.model_validate(v) for v in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(BotVersionPublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{bot_id}/versions/{version}", name="get_version", response_model=BotVersionPublic)
@@ -255,10 +243,4 @@ def state_history(
     items, total = BotService(container).state_history(
         principal, bot_id, limit=limit, offset=offset
     )
-    return Page[BotStateChangePublic](
-        items=[BotStateChangePublic.model_validate(v) for v in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(BotStateChangePublic, items, total=total, limit=limit, offset=offset)

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 
 from xor_trading.api.deps import ContainerDep, TraderPrincipal, ViewerPrincipal
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Message, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Message, Page, page_of
 from xor_trading.api.schemas.exchange_keys import ExchangeKeyCreate, ExchangeKeyPublic
 from xor_trading.services.exchange_key_service import ExchangeKeyService
 
@@ -54,13 +54,7 @@ def list_keys(
 ) -> Page[ExchangeKeyPublic]:
     """Your keys, newest first, masked."""
     items, total = ExchangeKeyService(container).list_keys(principal, limit=limit, offset=offset)
-    return Page[ExchangeKeyPublic](
-        items=[ExchangeKeyPublic.model_validate(v) for v in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(ExchangeKeyPublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{key_id}", name="get", response_model=ExchangeKeyPublic)

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from xor_trading.api.deps import ViewerPrincipal
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page, page_of
 from xor_trading.api.schemas.exchanges import EXCHANGE_ID_PATTERN, ExchangePublic
 from xor_trading.services.exchange_catalog import get_exchange, list_exchanges
 
@@ -38,13 +38,7 @@ def list_all(
     items, total = list_exchanges(
         spot=spot, futures=futures, streaming=streaming, trading=trading, limit=limit, offset=offset
     )
-    return Page[ExchangePublic](
-        items=[ExchangePublic.model_validate(i) for i in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(ExchangePublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{exchange_id}", name="get", response_model=ExchangePublic)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 
 from xor_trading.api.deps import AdminPrincipal, ContainerDep, TraderPrincipal, ViewerPrincipal
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page, page_of
 from xor_trading.api.schemas.funds import (
     AccountPublic,
     DepositCreate,
@@ -91,13 +91,7 @@ def list_deposits(
     items, total = ClientFundsService(container).list_deposits(
         principal, limit=limit, offset=offset, status=deposit_status
     )
-    return Page[DepositPublic](
-        items=[DepositPublic.model_validate(item) for item in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(DepositPublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/deposits/settle", name="settle-deposits", response_model=list[DepositPublic])
@@ -118,13 +112,7 @@ def list_fee_charges(
     items, total = ClientFundsService(container).list_fee_charges(
         principal, limit=limit, offset=offset
     )
-    return Page[FeeChargePublic](
-        items=[FeeChargePublic.model_validate(item) for item in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(FeeChargePublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.put("/accounts/{user_id}/fee-plan", name="set-fee-plan", response_model=AccountPublic)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from xor_trading.api.deps import ContainerDep, TraderPrincipal, ViewerPrincipal
 from xor_trading.api.schemas.bots import ID_PATTERN
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, ErrorBody, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, ErrorBody, Page, page_of
 from xor_trading.api.schemas.kill_switch import (
     KillSwitchEngage,
     KillSwitchEngaged,
@@ -80,12 +80,7 @@ def list_switches(
     items, total = KillSwitchService(container).list_switches(
         principal, engaged=engaged, scope=scope, limit=limit, offset=offset
     )
-    return Page[KillSwitchPublic](
-        items=[KillSwitchPublic.model_validate(v) for v in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(KillSwitchPublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/status", name="status", response_model=TradingStatusPublic)

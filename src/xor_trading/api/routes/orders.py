@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from xor_trading.api.deps import ContainerDep, ViewerPrincipal
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, IsoDateTime, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, IsoDateTime, Page, page_of
 from xor_trading.api.schemas.orders import FillPublic, OrderPublic
 from xor_trading.services.trading_records import ORDER_SORTS, TradingRecordsService
 
@@ -68,12 +68,8 @@ def list_orders(
         limit=limit,
         offset=offset,
     )
-    return Page[OrderPublic](
-        items=[OrderPublic.model_validate(item) for item in items],
-        total=total,
-        total_exact=total_exact,
-        limit=limit,
-        offset=offset,
+    return page_of(
+        OrderPublic, items, total=total, limit=limit, offset=offset, total_exact=total_exact
     )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from xor_trading.api.deps import AdminPrincipal, ContainerDep, ViewerPrincipal
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, ErrorBody, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, ErrorBody, Page, page_of
 from xor_trading.api.schemas.platform_risk import (
     PlatformRiskLimitsPublic,
     PlatformRiskLimitsUpdate,
@@ -59,9 +59,4 @@ def limits_history(
 ) -> Page[PlatformRiskLimitsPublic]:
     """Every saved version of the caps, newest first."""
     items, total = PlatformRiskService(container).history(principal, limit=limit, offset=offset)
-    return Page[PlatformRiskLimitsPublic](
-        items=[PlatformRiskLimitsPublic.model_validate(v) for v in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(PlatformRiskLimitsPublic, items, total=total, limit=limit, offset=offset)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from xor_trading.api.deps import ContainerDep, ViewerPrincipal
 from xor_trading.api.routes.orders import BotId, Limit, Offset, SymbolFilter
-from xor_trading.api.schemas.common import Page
+from xor_trading.api.schemas.common import Page, page_of
 from xor_trading.api.schemas.positions import PositionPublic
 from xor_trading.services.trading_records import POSITION_SORTS, TradingRecordsService
 
@@ -42,10 +42,6 @@ def list_positions(
         limit=limit,
         offset=offset,
     )
-    return Page[PositionPublic](
-        items=[PositionPublic.model_validate(item) for item in items],
-        total=total,
-        total_exact=total_exact,
-        limit=limit,
-        offset=offset,
+    return page_of(
+        PositionPublic, items, total=total, limit=limit, offset=offset, total_exact=total_exact
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from xor_trading.api.deps import ContainerDep, ViewerPrincipal
 from xor_trading.api.routes.orders import BotId, Limit, Offset, Since, Until
-from xor_trading.api.schemas.common import Page
+from xor_trading.api.schemas.common import Page, page_of
 from xor_trading.api.schemas.risk_events import RiskEventPublic
 from xor_trading.services.trading_records import RISK_EVENT_SORTS, TradingRecordsService
 
@@ -50,10 +50,6 @@ def list_risk_events(
         limit=limit,
         offset=offset,
     )
-    return Page[RiskEventPublic](
-        items=[RiskEventPublic.model_validate(item) for item in items],
-        total=total,
-        total_exact=total_exact,
-        limit=limit,
-        offset=offset,
+    return page_of(
+        RiskEventPublic, items, total=total, limit=limit, offset=offset, total_exact=total_exact
     )

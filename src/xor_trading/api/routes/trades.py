@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from xor_trading.api.deps import ContainerDep, ViewerPrincipal
 from xor_trading.api.routes.orders import BotId, Limit, Offset, Since, SymbolFilter, Until
-from xor_trading.api.schemas.common import Page
+from xor_trading.api.schemas.common import Page, page_of
 from xor_trading.api.schemas.trades import TradePublic
 from xor_trading.services.trading_records import TRADE_SORTS, TradingRecordsService
 
@@ -48,12 +48,8 @@ def list_trades(
         limit=limit,
         offset=offset,
     )
-    return Page[TradePublic](
-        items=[TradePublic.model_validate(item) for item in items],
-        total=total,
-        total_exact=total_exact,
-        limit=limit,
-        offset=offset,
+    return page_of(
+        TradePublic, items, total=total, limit=limit, offset=offset, total_exact=total_exact
     )
 
 

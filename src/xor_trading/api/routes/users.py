@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 
 from xor_trading.api.deps import AdminPrincipal, ContainerDep
-from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page
+from xor_trading.api.schemas.common import MAX_PAGE_SIZE, Page, page_of
 from xor_trading.api.schemas.users import UserCreate, UserPublic, UserUpdate
 from xor_trading.domain.users import Role
 from xor_trading.services.user_service import UserService
@@ -41,13 +41,7 @@ def list_users(
         role=role,
         is_active=is_active,
     )
-    return Page[UserPublic](
-        items=[UserPublic.model_validate(item) for item in items],
-        total=total,
-        total_exact=True,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(UserPublic, items, total=total, limit=limit, offset=offset)
 
 
 @router.post("", name="create", response_model=UserPublic, status_code=status.HTTP_201_CREATED)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 T = TypeVar("T")
+P = TypeVar("P", bound=BaseModel)
 
 MAX_PAGE_SIZE = 500
 
@@ -80,6 +82,25 @@ class Page(BaseModel, Generic[T]):
     )
     limit: int = Field(ge=1, le=MAX_PAGE_SIZE)
     offset: int = Field(ge=0)
+
+
+def page_of(
+    model: type[P],
+    views: Iterable[object],
+    *,
+    total: int,
+    limit: int,
+    offset: int,
+    total_exact: bool = True,
+) -> Page[P]:
+    """A page of ``model`` built from service views (by attribute)."""
+    return Page[model](  # type: ignore[valid-type]  # a runtime-parametrised generic
+        items=[model.model_validate(view) for view in views],
+        total=total,
+        total_exact=total_exact,
+        limit=limit,
+        offset=offset,
+    )
 
 
 class Message(BaseModel):
