@@ -53,9 +53,9 @@ unit:
 bench: setup
 	$(PY) bench/indicators_speed.py
 	$(PY) bench/risk_check.py
-	$(PY) bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 	bash bench/setup_env.sh
 	.venv-bench/bin/python bench/backtest_speed.py
+	$(PY) bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
 ## lock: recompile the hash-pinned requirements (names no registry host)
 lock:

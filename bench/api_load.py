@@ -4,6 +4,8 @@
         [--orders-connections 8] [--duration 10]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
         [--server xor|uvicorn] [--endpoints read,list,orders,orders_filtered]
+        [--no-neighbour] [--neighbour-rate 50] [--neighbour-orders 10000]
+        [--flood-connections 128]
 
 Runs with the product's own venv and wrk (Debian package ``wrk``; installed with
 ``apt-get install -y wrk`` when it is not on PATH). Traffic goes to 127.0.0.1 only, and
@@ -34,7 +36,22 @@ server: a throw-away database ``xor_bench_<hex>`` is created on it and dropped a
    * ``orders``: ``GET /api/v1/orders?limit=50`` (newest 50 of 100,000, with the total);
    * ``orders_filtered``: filled BTC/USDT orders (12,500 rows), newest first, third page;
 
-4. the server is stopped (SIGTERM to its process group, SIGKILL after 10 s), always.
+4. the server is stopped (SIGTERM to its process group, SIGKILL after 10 s), always;
+5. S7, the noisy neighbour (``--no-neighbour`` skips it): a second trader, tenant B, with
+   ``--neighbour-orders`` orders of their own, and the server started again WITHOUT
+   ``XOR_RATE_LIMIT_PER_USER_PER_S`` (the default budget of 100/s per user; per worker
+   process, as the limiter lives in process memory without Redis). Tenant B lists its
+   orders (``GET /api/v1/orders?limit=50``) at ``--neighbour-rate`` requests/s from an
+   open-loop client (each request due at a fixed time whether or not the previous one
+   was answered, its latency measured from that time to the last byte, so the p99 is
+   exact over every request and free of coordinated omission): ``--warmup`` s discarded,
+   then ``--duration`` s alone (the baseline), then ``--duration`` s while tenant A (the
+   first trader, 100,000 orders) floods the same endpoint with wrk (``--threads``
+   threads, ``--flood-connections`` connections, ``bench/wrk/flood.lua`` counting the
+   2xx, 429 and other answers), far above its budget. Printed: B's p50/p90/p99/max in
+   both windows, A's request rate and 429 share, and the server's CPU split (B's
+   requests, A's allowed ones at the ``orders`` run's cost per request, and the rest
+   per 429).
 
 The per-user rate limit (100 requests/s by default) would answer most of this load with
 429, so the run sets ``XOR_RATE_LIMIT_PER_USER_PER_S`` to 1,000,000 for the server and says
@@ -61,6 +78,8 @@ Targets (per back end, from the loaded runs, not the one-connection ones):
   read (--connections clients): >= 1,000 requests/s and p99 < 50 ms
   orders, both variants, with 100,000 rows (--orders-connections clients): p99 < 100 ms
   no errors (connection, timeout or non-2xx)
+  S7 neighbour: B's p99 during A's flood < 2x B's p99 alone; every request of B's answered
+  2xx; A's answers only 2xx or 429, and at least one 429 (else the flood tested nothing)
 
 Exit status: 0 every target met; 1 a target missed (or an endpoint left out with
 ``--endpoints``); 2 the run could not be set up. Prints ONE summary line
@@ -70,9 +89,11 @@ Exit status: 0 every target met; 1 a target missed (or an endpoint left out with
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import contextlib
 import json
+import math
 import os
 import re
 import secrets
@@ -84,8 +105,9 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -399,6 +421,14 @@ def seed(env: Mapping[str, str], orders: int) -> Seeded:
     and the token is issued by the same codec the server uses: both read XOR_JWT_SECRET
     from ``env``.
     """
+    return seed_tenant(env, "bench-trader@example.test", orders, create_schema_first=True)
+
+
+def seed_tenant(
+    env: Mapping[str, str], email: str, orders: int, *, create_schema_first: bool
+) -> Seeded:
+    """One trader ``email`` with a bot and ``orders`` orders, and an access token for them;
+    the schema is created first when ``create_schema_first`` (else it must exist)."""
     try:
         from xor_trading.domain.users import Role
         from xor_trading.persistence.schema import create_schema
@@ -416,9 +446,10 @@ def seed(env: Mapping[str, str], orders: int) -> Seeded:
     with environment(env):
         container = build_container(load_settings())
     try:
-        create_schema(container.database)
+        if create_schema_first:
+            create_schema(container.database)
         user_id = create_user_record(
-            container, email="bench-trader@example.test", password=BENCH_PASSWORD, role=Role.TRADER
+            container, email=email, password=BENCH_PASSWORD, role=Role.TRADER
         )
         now = datetime.fromtimestamp(container.clock.now_ms() / 1000, UTC)
         bot_id = seed_bot(container.database, owner_id=user_id, name="bench", now=now)
@@ -535,15 +566,24 @@ def http(
 
 @contextlib.contextmanager
 def running_server(
-    env: Mapping[str, str], port: int, workers: int, server: str, log_path: Path
+    env: Mapping[str, str],
+    port: int,
+    workers: int,
+    server: str,
+    log_path: Path,
+    *,
+    unset: frozenset[str] = frozenset(),
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """The server on ``port``, answering /api/v1/health; stopped on exit, always."""
+    """The server on ``port``, answering /api/v1/health; stopped on exit, always.
+
+    Its environment is ours plus ``env``, without the variables named in ``unset``."""
     command = server_command(port, workers, server)
     print(f"  server: {Path(command[0]).name} {' '.join(command[1:])}")
+    child_env = {key: value for key, value in {**os.environ, **env}.items() if key not in unset}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
-            env={**os.environ, **env},
+            env=child_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -612,7 +652,10 @@ class Measured:
         return self.server_cpu_s * 1e6 / self.result.requests if self.result.requests else 0.0
 
 
-def measure_backend(backend: Backend, args: argparse.Namespace, wrk: str) -> list[Measured]:
+def measure_backend(
+    backend: Backend, args: argparse.Namespace, wrk: str
+) -> tuple[list[Measured], NeighbourResult | None]:
+    """The endpoints' runs, then (unless ``--no-neighbour``) the S7 neighbour scenario."""
     with tempfile.TemporaryDirectory(prefix="xor-api-load-") as tmp:
         data_dir = Path(tmp)
         env = server_environment(data_dir, backend)
@@ -651,7 +694,13 @@ def measure_backend(backend: Backend, args: argparse.Namespace, wrk: str) -> lis
                     # One connection: the service time alone, without queueing (no target).
                     serial = _measure(wrk, process.pid, url, token, 1, args, serial=True)
                     _print_row(Measured(endpoint, path, serial[0], serial[1], len(body)), 1)
-        return results
+        neighbour = None
+        if args.neighbour:
+            allowed_cpu_us = next(
+                (m.cpu_us_per_request for m in results if m.endpoint == "orders"), None
+            )
+            neighbour = measure_neighbour(env, data_dir, seeded.token, args, wrk, allowed_cpu_us)
+        return results, neighbour
 
 
 def _measure(
@@ -696,6 +745,380 @@ HEADER = (
     f"  {'endpoint':<16} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
     f"{'max ms':>8} {'errors':>7} {'cpu us/req':>10} {'bytes':>8}"
 )
+
+
+# -- S7: a noisy neighbour -----------------------------------------------------------------
+
+FLOOD_LUA_SCRIPT = ROOT / "bench" / "wrk" / "flood.lua"
+# S7: "during one tenant's flood another tenant's order endpoint p99 stays < 2x baseline".
+NEIGHBOUR_P99_RATIO_TARGET = 2.0
+NEIGHBOUR_EMAIL = "bench-neighbour@example.test"
+NEIGHBOUR_PATH = ORDERS_PATHS["orders"]
+RATE_LIMIT_VARIABLE = "XOR_RATE_LIMIT_PER_USER_PER_S"
+# The flood runs this long before B's measured window opens and after it closes, so that
+# the window sees the flood at full strength from its first request to its last.
+FLOOD_MARGIN_S = 1
+PACED_TIMEOUT_S = 10.0
+# uvicorn closes a keep-alive connection idle for 5 s; one idle longer than this is not
+# reused (a request sent as the server closes it would read an empty answer).
+PACED_MAX_IDLE_S = 2.0
+FLOOD_LINE = re.compile(
+    r"^XOR_FLOOD ok=(?P<ok>\d+) limited=(?P<limited>\d+) other=(?P<other>\d+)$", re.MULTILINE
+)
+STATUS_LINE = re.compile(rb"^HTTP/1\.[01] (\d{3})")
+
+
+def nearest_rank_percentile(values: Sequence[float], pct: float) -> float:
+    """The ``pct`` percentile of ``values`` by the nearest-rank method: the smallest value
+    such that at least ``pct`` percent of the values are at most it (an actual sample, no
+    interpolation; the p99 of 500 samples is the 495th smallest). Raises ``ValueError``
+    for no values or ``pct`` outside (0, 100]."""
+    if not values:
+        raise ValueError("no values")
+    if not 0 < pct <= 100:
+        raise ValueError(f"pct must be in (0, 100], got {pct}")
+    ordered = sorted(values)
+    rank = math.ceil(pct / 100 * len(ordered))
+    return ordered[rank - 1]
+
+
+def parse_response_head(head: bytes) -> tuple[int, int]:
+    """(status, Content-Length) of an HTTP/1.1 response head (status line and headers,
+    up to the blank line). Raises ``ValueError`` when the status line is not HTTP/1.x or
+    there is no Content-Length (the paced client reads exactly that many body bytes; the
+    API sends it on every JSON answer)."""
+    match = STATUS_LINE.match(head)
+    if match is None:
+        raise ValueError(f"not an HTTP/1.x status line: {head[:40]!r}")
+    for line in head.split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if sep and name.strip().lower() == b"content-length":
+            return int(match.group(1)), int(value.strip())
+    raise ValueError("the response has no Content-Length")
+
+
+@dataclass(frozen=True, slots=True)
+class FloodResult:
+    """wrk's figures for the flooding tenant, and its answers by status."""
+
+    wrk: WrkResult
+    ok: int  # 2xx
+    limited: int  # 429
+    other: int  # any other status
+
+    @property
+    def limited_share(self) -> float:
+        answered = self.ok + self.limited + self.other
+        return self.limited / answered if answered else 0.0
+
+
+def parse_flood_output(text: str) -> FloodResult:
+    """The XOR_WRK and XOR_FLOOD lines that ``bench/wrk/flood.lua`` prints (the last of
+    each counts); ``ValueError`` naming the problem when one is missing or malformed."""
+    wrk = parse_wrk_output(text)
+    matches = list(FLOOD_LINE.finditer(text))
+    if not matches:
+        raise ValueError("wrk printed no XOR_FLOOD line: was it run with bench/wrk/flood.lua?")
+    last = matches[-1]
+    return FloodResult(wrk, int(last["ok"]), int(last["limited"]), int(last["other"]))
+
+
+@dataclass(frozen=True, slots=True)
+class PacedRun:
+    """One tenant's requests sent at a fixed rate (open loop), latencies in microseconds.
+
+    A latency runs from the moment the request was due (its slot in the schedule) to the
+    last byte of the answer, so a client that fell behind cannot hide a slow answer
+    (no coordinated omission); ``max_lag_ms`` says how late the client ever sent.
+    """
+
+    latencies_us: tuple[float, ...]  # 2xx answers only
+    statuses: Mapping[int, int]  # every answer's status -> count
+    errors: Mapping[str, int]  # requests without an answer, by exception type name
+    duration_s: float
+    max_lag_ms: float
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values()) + sum(self.errors.values())
+
+    @property
+    def failures(self) -> int:
+        """Requests without a 2xx answer."""
+        return self.requests - len(self.latencies_us)
+
+    def percentile_ms(self, pct: float) -> float:
+        return (
+            nearest_rank_percentile(self.latencies_us, pct) / 1000.0 if self.latencies_us else 0.0
+        )
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / self.duration_s if self.duration_s > 0 else 0.0
+
+
+def paced_gets(url: str, token: str, rate: float, duration_s: float) -> PacedRun:
+    """GET ``url`` with ``token`` ``rate`` times a second for ``duration_s`` seconds, each
+    request due at a fixed time whether or not earlier ones were answered (open loop: the
+    arrival rate of a real user, unlike wrk's closed loop). HTTP/1.1 keep-alive on plain
+    asyncio streams, a new connection only when every open one is busy: the client's own
+    cost per request is tens of microseconds, so it measures the server, not itself."""
+    return asyncio.run(_paced_gets(url, token, rate, duration_s))
+
+
+async def _paced_gets(url: str, token: str, rate: float, duration_s: float) -> PacedRun:
+    parsed = urllib.parse.urlsplit(url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
+    target = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+    request = (
+        f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        "Accept: application/json\r\n\r\n"
+    ).encode()
+    # Open connections not in use: (reader, writer, when last answered).
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors: dict[str, int] = {}
+
+    async def one(due: float) -> None:
+        connection = None
+        while idle and connection is None:
+            reader, writer, last_used = idle.pop()
+            if time.perf_counter() - last_used < PACED_MAX_IDLE_S:
+                connection = reader, writer
+            else:
+                writer.close()
+        try:
+            if connection is None:
+                connection = await asyncio.open_connection(host, port)
+            reader, writer = connection
+            writer.write(request)
+            async with asyncio.timeout(PACED_TIMEOUT_S):
+                status, length = parse_response_head(await reader.readuntil(b"\r\n\r\n"))
+                await reader.readexactly(length)
+        except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError) as exc:
+            # No answer: counted by kind, and the connection is dropped.
+            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            if connection is not None:
+                connection[1].close()
+            return
+        finished = time.perf_counter()
+        idle.append((reader, writer, finished))
+        statuses[status] = statuses.get(status, 0) + 1
+        if 200 <= status < 300:
+            latencies.append((finished - due) * 1e6)
+
+    # Two warm connections, so that the first requests do not time a TCP handshake.
+    for _ in range(2):
+        idle.append((*await asyncio.open_connection(host, port), time.perf_counter()))
+    count = max(1, round(rate * duration_s))
+    tasks: list[asyncio.Task[None]] = []
+    max_lag = 0.0
+    start = time.perf_counter() + 0.01
+    for index in range(count):
+        due = start + index / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        max_lag = max(max_lag, time.perf_counter() - due)
+        tasks.append(asyncio.create_task(one(due)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    for _, writer, _ in idle:
+        writer.close()
+    return PacedRun(tuple(latencies), statuses, errors, elapsed, max_lag * 1000.0)
+
+
+@dataclass(frozen=True, slots=True)
+class NeighbourResult:
+    """B alone, then B during A's flood; server CPU seconds of each measured window."""
+
+    baseline: PacedRun
+    flooded: PacedRun
+    flood: FloodResult
+    flood_connections: int
+    baseline_cpu_s: float
+    flood_cpu_s: float
+    flood_window_s: float  # the length of the flooded window the CPU was measured over
+    # Server CPU per allowed request of A's, from the loaded ``orders`` run before (the same
+    # user, endpoint and rows); None when that run was left out.
+    allowed_cpu_us: float | None = None
+
+    @property
+    def p99_ratio(self) -> float:
+        base = self.baseline.percentile_ms(99)
+        return self.flooded.percentile_ms(99) / base if base > 0 else math.inf
+
+    def server_cpu_us_per_flood_request(self) -> float:
+        """Server CPU time per request of A's during the flood, B's share taken out (at
+        B's baseline cost per request): an upper bound of what a 429 costs, as it also
+        carries A's allowed requests."""
+        per_b = self.baseline_cpu_s / self.baseline.requests if self.baseline.requests else 0.0
+        a_cpu = self.flood_cpu_s - per_b * self.flooded.requests
+        a_requests = self.flood.wrk.requests_per_s * self.flood_window_s
+        return a_cpu * 1e6 / a_requests if a_requests > 0 else 0.0
+
+    def server_cpu_us_per_rejection(self) -> float | None:
+        """Server CPU time per 429 of A's: the flooded window's CPU less B's requests (at
+        B's baseline cost) and A's allowed ones (at ``allowed_cpu_us``), over A's 429s in
+        the window (at the flood's average rates). An estimate: costs per request rise
+        under contention. None without ``allowed_cpu_us`` or without a 429."""
+        seconds = self.flood.wrk.duration_us / 1e6
+        if self.allowed_cpu_us is None or self.flood.limited == 0 or seconds <= 0:
+            return None
+        per_b = self.baseline_cpu_s / self.baseline.requests if self.baseline.requests else 0.0
+        allowed = self.flood.ok / seconds * self.flood_window_s
+        limited = self.flood.limited / seconds * self.flood_window_s
+        rest = self.flood_cpu_s - per_b * self.flooded.requests
+        rest -= allowed * self.allowed_cpu_us / 1e6
+        return rest * 1e6 / limited
+
+
+def measure_neighbour(
+    env: Mapping[str, str],
+    data_dir: Path,
+    token_a: str,
+    args: argparse.Namespace,
+    wrk: str,
+    allowed_cpu_us: float | None,
+) -> NeighbourResult:
+    """S7: tenant B's paced orders list alone, then while tenant A floods the same
+    endpoint with wrk, on a server with the default per-user rate limit."""
+    seeded_b = seed_tenant(env, NEIGHBOUR_EMAIL, args.neighbour_orders, create_schema_first=False)
+    print(
+        f"  neighbour (S7): seeded tenant B with {seeded_b.orders:,} orders in "
+        f"{seeded_b.seconds:.1f} s; server restarted with {RATE_LIMIT_VARIABLE} unset "
+        "(the default budget, per worker process without Redis)"
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}{NEIGHBOUR_PATH}"
+    with running_server(
+        env,
+        port,
+        args.workers,
+        args.server,
+        data_dir / "server-neighbour.log",
+        unset=frozenset({RATE_LIMIT_VARIABLE}),
+    ) as process:
+        for who, token in (("A", token_a), ("B", seeded_b.token)):
+            status, body = http("GET", url, token=token)
+            if status != 200:
+                raise SetupError(f"tenant {who}: GET {NEIGHBOUR_PATH} answered {status}")
+            _check_page(NEIGHBOUR_PATH, body, seeded_b.orders)
+        rate, duration = args.neighbour_rate, args.duration
+        paced_gets(url, seeded_b.token, rate, args.warmup)  # warm-up, discarded
+        before = cpu_seconds(process.pid)
+        baseline = paced_gets(url, seeded_b.token, rate, duration)
+        baseline_cpu = cpu_seconds(process.pid) - before
+        _print_paced("B alone", baseline, rate)
+
+        flood_process = subprocess.Popen(
+            [
+                wrk,
+                f"--threads={min(args.threads, args.flood_connections)}",
+                f"--connections={args.flood_connections}",
+                f"--duration={duration + 2 * FLOOD_MARGIN_S}s",
+                "--timeout=5s",
+                f"--script={FLOOD_LUA_SCRIPT}",
+                url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "XOR_BENCH_TOKEN": token_a},
+        )
+        try:
+            time.sleep(FLOOD_MARGIN_S)
+            before = cpu_seconds(process.pid)
+            window_start = time.perf_counter()
+            flooded = paced_gets(url, seeded_b.token, rate, duration)
+            window = time.perf_counter() - window_start
+            flood_cpu = cpu_seconds(process.pid) - before
+            out, err = flood_process.communicate(timeout=duration + 30)
+        finally:
+            if flood_process.poll() is None:
+                flood_process.kill()
+                flood_process.wait()
+        if flood_process.returncode != 0:
+            raise SetupError(f"wrk (flood) exited {flood_process.returncode}: {err.strip()}")
+        flood = parse_flood_output(out)
+        _print_paced("B during flood", flooded, rate)
+    result = NeighbourResult(
+        baseline,
+        flooded,
+        flood,
+        args.flood_connections,
+        baseline_cpu,
+        flood_cpu,
+        window,
+        allowed_cpu_us,
+    )
+    w = flood.wrk
+    print(
+        f"  A's flood: {args.flood_connections} connections, {w.requests_per_s:,.0f} req/s, "
+        f"{flood.ok / (w.duration_us / 1e6):,.0f}/s allowed (2xx), "
+        f"{flood.limited_share:.1%} answered 429, {flood.other} other statuses, "
+        f"{w.errors - flood.limited - flood.other} socket errors/timeouts; "
+        f"A's own p50 {w.p50_ms:.2f} ms, p99 {w.p99_ms:.2f} ms"
+    )
+    print(
+        f"  server CPU: B alone {baseline_cpu / duration:.0%} of a core "
+        f"({baseline_cpu * 1e6 / max(1, baseline.requests):,.0f} us/request); during the "
+        f"flood {flood_cpu / window:.0%}, {result.server_cpu_us_per_flood_request():,.0f} us "
+        "per request of A's (B's share taken out; an upper bound of a 429's cost)"
+    )
+    rejection = result.server_cpu_us_per_rejection()
+    if rejection is not None and allowed_cpu_us is not None:
+        seconds = w.duration_us / 1e6
+        print(
+            f"  of which A's allowed requests ~{flood.ok / seconds * allowed_cpu_us / 1e6:.0%} "
+            f"of a core (at {allowed_cpu_us:,.0f} us each, from the orders run) and its 429s "
+            f"~{flood.limited / seconds * rejection / 1e6:.0%} ({rejection:,.0f} us each, "
+            "estimated from the rest)"
+        )
+    return result
+
+
+def _print_paced(label: str, run: PacedRun, rate: float) -> None:
+    others = {s: n for s, n in sorted(run.statuses.items()) if not 200 <= s < 300}
+    print(
+        f"  {label:<15} {rate:5.0f}/s {run.requests:6d} requests  p50 "
+        f"{run.percentile_ms(50):7.2f} ms  p90 {run.percentile_ms(90):7.2f} ms  p99 "
+        f"{run.percentile_ms(99):7.2f} ms  max {run.percentile_ms(100):7.1f} ms  "
+        f"client max lag {run.max_lag_ms:5.1f} ms  non-2xx {others or 0} "
+        f"errors {run.errors or 0}"
+    )
+
+
+def neighbour_verdict(backend: str, result: NeighbourResult) -> tuple[str, list[str]]:
+    """(summary fragment, missed targets) of the S7 scenario for one back end.
+
+    Missed: B's p99 during the flood at or above ``NEIGHBOUR_P99_RATIO_TARGET`` times its
+    baseline; any of B's requests without a 2xx answer; an answer to A other than 2xx or
+    429 (the server failing under the flood); and a flood that A's budget never refused
+    (no 429: then the scenario did not test what it claims).
+    """
+    base, flooded = result.baseline.percentile_ms(99), result.flooded.percentile_ms(99)
+    ratio = result.p99_ratio
+    missed = []
+    if ratio >= NEIGHBOUR_P99_RATIO_TARGET:
+        missed.append(
+            f"{backend} neighbour p99 {flooded:.1f} ms during the flood >= "
+            f"{NEIGHBOUR_P99_RATIO_TARGET:g}x baseline {base:.1f} ms"
+        )
+    for label, run in (("alone", result.baseline), ("during the flood", result.flooded)):
+        if run.failures:
+            missed.append(f"{backend} neighbour {label}: {run.failures} requests without 2xx")
+    if result.flood.other:
+        missed.append(f"{backend} flood: {result.flood.other} answers neither 2xx nor 429")
+    if result.flood.limited == 0:
+        missed.append(f"{backend} flood: no 429 at all (the flood never exceeded A's budget)")
+    fragment = (
+        f"neighbour p99 {base:.1f}->{flooded:.1f}ms x{ratio:.2f} "
+        f"(target <{NEIGHBOUR_P99_RATIO_TARGET:g}x; flood {result.flood.wrk.requests_per_s:.0f} "
+        f"req/s {result.flood.limited_share:.0%} 429)"
+    )
+    return fragment, missed
 
 
 # -- verdict -------------------------------------------------------------------------------
@@ -786,6 +1209,28 @@ def main() -> int:
         default=["read", "list", *ORDERS_PATHS],
         help=f"comma-separated subset of: read, list, {', '.join(ORDERS_PATHS)} (profiling)",
     )
+    parser.add_argument(
+        "--neighbour",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="S7 noisy neighbour: tenant B's paced orders list alone, then during tenant "
+        "A's wrk flood, on a server with the default per-user rate limit (default: on)",
+    )
+    parser.add_argument(
+        "--neighbour-rate",
+        type=float,
+        default=50.0,
+        help="tenant B's requests per second (open loop, fixed schedule)",
+    )
+    parser.add_argument(
+        "--neighbour-orders", type=int, default=10_000, help="orders seeded for tenant B"
+    )
+    parser.add_argument(
+        "--flood-connections",
+        type=int,
+        default=128,
+        help="wrk connections of tenant A's flood (with --threads threads)",
+    )
     args = parser.parse_args()
 
     backends: list[Backend] = []
@@ -814,8 +1259,12 @@ def main() -> int:
         )
         for backend in backends:
             print(f"  [{backend.name}]")
-            results = measure_backend(backend, args, wrk)
+            results, neighbour = measure_backend(backend, args, wrk)
             fragment, backend_missed = verdict(backend.name, results)
+            if neighbour is not None:
+                neighbour_fragment, neighbour_missed = neighbour_verdict(backend.name, neighbour)
+                fragment += " " + neighbour_fragment
+                backend_missed += neighbour_missed
             fragments.append(fragment)
             missed.extend(backend_missed)
     except SetupError as exc:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
 import importlib.util
 import re
+import socketserver
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -160,3 +164,208 @@ def test_a_partial_run_never_passes(api_load: ModuleType) -> None:
     assert fragment == (
         "sqlite read=not measured (target >=1000, <50) orders100k p99=1.0ms (target <100)"
     )
+
+
+# -- S7: the noisy neighbour ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pct", "expected"),
+    [(1, 1.0), (50, 50.0), (50.5, 51.0), (99, 99.0), (99.01, 100.0), (100, 100.0)],
+)
+def test_nearest_rank_percentile_is_an_actual_sample(
+    api_load: ModuleType, pct: float, expected: float
+) -> None:
+    values = [float(v) for v in range(100, 0, -1)]  # 1..100, unsorted
+
+    assert api_load.nearest_rank_percentile(values, pct) == expected
+
+
+def test_nearest_rank_percentile_of_500_samples_is_the_495th(api_load: ModuleType) -> None:
+    values = list(range(1, 501))
+
+    assert api_load.nearest_rank_percentile(values, 99) == 495
+    assert api_load.nearest_rank_percentile([7.5], 99) == 7.5
+
+
+@pytest.mark.parametrize(
+    ("values", "pct", "message"),
+    [([], 99, "no values"), ([1.0], 0, "pct must be in (0, 100]"), ([1.0], 101, "pct")],
+)
+def test_nearest_rank_percentile_refuses_nonsense(
+    api_load: ModuleType, values: list[float], pct: float, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        api_load.nearest_rank_percentile(values, pct)
+
+
+def test_response_head_gives_status_and_content_length(api_load: ModuleType) -> None:
+    head = (
+        b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n"
+        b"Content-Length:  173\r\nretry-after: 1\r\n\r\n"
+    )
+
+    assert api_load.parse_response_head(head) == (429, 173)
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        (b"HTTP/2 200\r\ncontent-length: 2\r\n\r\n", "not an HTTP/1.x status line"),
+        (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", "no Content-Length"),
+    ],
+)
+def test_response_head_without_what_the_client_needs_is_refused(
+    api_load: ModuleType, head: bytes, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        api_load.parse_response_head(head)
+
+
+def test_flood_output_counts_answers_by_status(api_load: ModuleType) -> None:
+    text = xor_wrk(requests="1000", status_errors="950") + "XOR_FLOOD ok=50 limited=940 other=10\n"
+
+    flood = api_load.parse_flood_output(text)
+
+    assert (flood.ok, flood.limited, flood.other) == (50, 940, 10)
+    assert flood.wrk.requests == 1000
+    assert flood.limited_share == 0.94
+
+
+def test_flood_output_without_its_counts_is_refused(api_load: ModuleType) -> None:
+    with pytest.raises(ValueError, match="no XOR_FLOOD line"):
+        api_load.parse_flood_output(xor_wrk())
+
+
+def test_the_flood_lua_prints_what_its_parser_reads(api_load: ModuleType) -> None:
+    lua = (BENCH / "wrk" / "flood.lua").read_text()
+    xor_wrk_format = lua[lua.index('"XOR_WRK ') : lua.index("\\n", lua.index('"XOR_WRK '))]
+
+    assert tuple(re.findall(r"(\w+)=%", xor_wrk_format)) == api_load.WRK_FIELDS
+    assert 'XOR_FLOOD ok=%.0f limited=%.0f other=%.0f\\n"' in lua
+
+
+def paced(
+    api_load: ModuleType, latencies_ms: list[float], statuses: dict[int, int] | None = None
+) -> object:
+    return api_load.PacedRun(
+        latencies_us=tuple(ms * 1000 for ms in latencies_ms),
+        statuses=statuses or {200: len(latencies_ms)},
+        errors={},
+        duration_s=10.0,
+        max_lag_ms=0.5,
+    )
+
+
+def neighbour(
+    api_load: ModuleType,
+    base_p99_ms: float,
+    flood_p99_ms: float,
+    *,
+    flood_line: str = "XOR_FLOOD ok=2000 limited=48000 other=0\n",
+    flooded_statuses: dict[int, int] | None = None,
+) -> Any:
+    # 100 samples each: the p99 is the 99th smallest, the slowest is above it.
+    base = paced(api_load, [1.0] * 98 + [base_p99_ms, 500.0])
+    flooded = paced(api_load, [1.0] * 98 + [flood_p99_ms, 500.0], flooded_statuses)
+    flood = api_load.parse_flood_output(
+        xor_wrk(requests="50000", duration_us="12000000") + flood_line
+    )
+    return api_load.NeighbourResult(
+        baseline=base,
+        flooded=flooded,
+        flood=flood,
+        flood_connections=128,
+        baseline_cpu_s=0.5,  # 5,000 us per request of B's (100 requests)
+        flood_cpu_s=14.0,
+        flood_window_s=10.0,
+        allowed_cpu_us=4000.0,
+    )
+
+
+def test_neighbour_verdict_passes_just_under_twice_the_baseline(api_load: ModuleType) -> None:
+    fragment, missed = api_load.neighbour_verdict("sqlite", neighbour(api_load, 10.0, 19.99))
+
+    assert missed == []
+    assert fragment == ("neighbour p99 10.0->20.0ms x2.00 (target <2x; flood 4167 req/s 96% 429)")
+
+
+def test_neighbour_verdict_names_every_miss(api_load: ModuleType) -> None:
+    result = neighbour(
+        api_load,
+        10.0,
+        20.0,
+        flood_line="XOR_FLOOD ok=49990 limited=0 other=10\n",
+        flooded_statuses={200: 100, 429: 3},
+    )
+
+    _, missed = api_load.neighbour_verdict("postgresql", result)
+
+    assert missed == [
+        "postgresql neighbour p99 20.0 ms during the flood >= 2x baseline 10.0 ms",
+        "postgresql neighbour during the flood: 3 requests without 2xx",
+        "postgresql flood: 10 answers neither 2xx nor 429",
+        "postgresql flood: no 429 at all (the flood never exceeded A's budget)",
+    ]
+
+
+def test_a_request_without_an_answer_is_a_failure(api_load: ModuleType) -> None:
+    run = api_load.PacedRun(
+        latencies_us=(1000.0,),
+        statuses={200: 1},
+        errors={"TimeoutError": 2},
+        duration_s=1.0,
+        max_lag_ms=0.0,
+    )
+
+    assert (run.requests, run.failures, run.requests_per_s) == (3, 2, 3.0)
+
+
+def test_the_cost_of_a_rejection_is_what_is_left_after_b_and_the_allowed_requests(
+    api_load: ModuleType,
+) -> None:
+    result = neighbour(api_load, 10.0, 15.0)
+
+    # Window 10 s; the flood ran 12 s: 2000/12 allowed and 48000/12 refused per second.
+    # B: 100 requests at 5,000 us = 0.5 s; A allowed: 1666.67 x 4,000 us = 6.6667 s;
+    # left 14 - 0.5 - 6.6667 = 6.8333 s over 40,000 refusals = 170.83 us each.
+    assert result.server_cpu_us_per_rejection() == pytest.approx(6.8333333e6 / 40_000)
+    # Upper bound: (14 - 0.5) s over A's 50000/12 x 10 requests.
+    assert result.server_cpu_us_per_flood_request() == pytest.approx(13.5e6 / (50_000 / 1.2))
+
+
+def test_the_paced_client_sends_on_schedule_and_counts_every_answer(
+    api_load: ModuleType,
+) -> None:
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the API server
+
+        def do_GET(self) -> None:
+            seen.append(self.headers["Authorization"])
+            status = 200 if len(seen) % 2 else 429
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        run = api_load.paced_gets(f"http://127.0.0.1:{port}/x?y=1", "tok", 100.0, 0.2)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert run.statuses == {200: 10, 429: 10}
+    assert len(run.latencies_us) == 10
+    assert run.errors == {}
+    assert seen == ["Bearer tok"] * 20
+    assert 0.19 <= run.duration_s < 1.0  # 20 requests due 10 ms apart, the last at 190 ms
