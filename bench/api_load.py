@@ -4,7 +4,7 @@
         [--orders-connections 8] [--duration 10]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
         [--server xor|uvicorn] [--endpoints read,list,orders,orders_filtered]
-        [--no-neighbour] [--neighbour-rate 50] [--neighbour-orders 10000]
+        [--no-neighbour] [--neighbour-rate 15] [--neighbour-orders 10000]
         [--flood-connections 128]
 
 Runs with the product's own venv and wrk (Debian package ``wrk``; installed with
@@ -39,8 +39,9 @@ server: a throw-away database ``xor_bench_<hex>`` is created on it and dropped a
 4. the server is stopped (SIGTERM to its process group, SIGKILL after 10 s), always;
 5. S7, the noisy neighbour (``--no-neighbour`` skips it): a second trader, tenant B, with
    ``--neighbour-orders`` orders of their own, and the server started again WITHOUT
-   ``XOR_RATE_LIMIT_PER_USER_PER_S`` (the default budget of 100/s per user; per worker
-   process, as the limiter lives in process memory without Redis). Tenant B lists its
+   ``XOR_RATE_LIMIT_PER_USER_PER_S`` (the default budget of 100 units/s per user, an
+   orders list costing 5; per worker process, as the limiter lives in process memory
+   without Redis). Tenant B lists its
    orders (``GET /api/v1/orders?limit=50``) at ``--neighbour-rate`` requests/s from an
    open-loop client (each request due at a fixed time whether or not the previous one
    was answered, its latency measured from that time to the last byte, so the p99 is
@@ -1219,8 +1220,11 @@ def main() -> int:
     parser.add_argument(
         "--neighbour-rate",
         type=float,
-        default=50.0,
-        help="tenant B's requests per second (open loop, fixed schedule)",
+        default=15.0,
+        help=(
+            "tenant B's requests per second (open loop, fixed schedule); within B's own "
+            "budget: an orders list costs 5 of the 100 units/s, 20/s per worker"
+        ),
     )
     parser.add_argument(
         "--neighbour-orders", type=int, default=10_000, help="orders seeded for tenant B"

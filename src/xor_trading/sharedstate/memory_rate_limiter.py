@@ -27,10 +27,12 @@ class MemoryRateLimiter:
         # key -> TAT (epoch ms); ordered from least to most recently hit.
         self._tats: OrderedDict[str, float] = OrderedDict()
 
-    def hit(self, key: str, limit: int, window_s: float, now_ms: int) -> RateDecision:
+    def hit(
+        self, key: str, limit: int, window_s: float, now_ms: int, cost: int = 1
+    ) -> RateDecision:
         check_limit(limit, window_s)
         with self._lock:
-            decision, new_tat = gcra(self._tats.get(key), limit, window_s, now_ms)
+            decision, new_tat = gcra(self._tats.get(key), limit, window_s, now_ms, cost)
             if new_tat is not None:
                 self._tats[key] = new_tat
                 self._tats.move_to_end(key)

@@ -43,9 +43,11 @@ class RateDecision:
 class RateLimiter(Protocol):
     """Counts hits per key. Implementations are thread-safe."""
 
-    def hit(self, key: str, limit: int, window_s: float, now_ms: int) -> RateDecision:
-        """Record one hit on ``key`` at ``now_ms`` against ``limit`` per ``window_s``
-        seconds; a denied hit is not counted."""
+    def hit(
+        self, key: str, limit: int, window_s: float, now_ms: int, cost: int = 1
+    ) -> RateDecision:
+        """Record a hit worth ``cost`` units on ``key`` at ``now_ms`` against ``limit``
+        units per ``window_s`` seconds; a denied hit is not counted."""
         ...
 
     def close(self) -> None:
@@ -62,7 +64,7 @@ def check_limit(limit: int, window_s: float) -> None:
 
 
 def gcra(
-    tat_ms: float | None, limit: int, window_s: float, now_ms: int
+    tat_ms: float | None, limit: int, window_s: float, now_ms: int, cost: int = 1
 ) -> tuple[RateDecision, float | None]:
     """One GCRA step: the decision and the new TAT to store (``None``: keep the old one).
 
@@ -72,7 +74,7 @@ def gcra(
     window_ms = window_s * 1000.0
     interval_ms = window_ms / limit
     tat = now_ms if tat_ms is None or tat_ms < now_ms else tat_ms
-    new_tat = tat + interval_ms
+    new_tat = tat + interval_ms * cost
     allow_at = new_tat - window_ms
     if allow_at > now_ms + EPSILON_MS:
         return RateDecision(False, 0, (allow_at - now_ms) / 1000.0), None

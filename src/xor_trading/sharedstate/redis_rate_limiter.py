@@ -18,12 +18,13 @@ from xor_trading.sharedstate.rate_limiter import RateDecision, check_limit
 
 DEFAULT_RATE_LIMIT_PREFIX = "xor:rl:"
 
-# KEYS[1] the key; ARGV: now_ms, limit, window_s. Returns {allowed, remaining, retry_ms}.
+# KEYS[1] the key; ARGV: now_ms, limit, window_s, cost. Returns {allowed, remaining, retry_ms}.
 GCRA_SCRIPT = """
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3]) * 1000.0
 local interval = window / limit
+local cost = tonumber(ARGV[4])
 local epsilon = 1e-6
 local stored = redis.call('GET', KEYS[1])
 local tat = now
@@ -31,7 +32,7 @@ if stored then
   local value = tonumber(stored)
   if value >= now then tat = value end
 end
-local new_tat = tat + interval
+local new_tat = tat + interval * cost
 local allow_at = new_tat - window
 if allow_at > now + epsilon then
   return {0, 0, string.format('%.17g', allow_at - now)}
@@ -57,12 +58,15 @@ class RedisRateLimiter:
         self._client = redis.Redis.from_url(url)
         self._script = self._client.register_script(GCRA_SCRIPT)
 
-    def hit(self, key: str, limit: int, window_s: float, now_ms: int) -> RateDecision:
+    def hit(
+        self, key: str, limit: int, window_s: float, now_ms: int, cost: int = 1
+    ) -> RateDecision:
         check_limit(limit, window_s)
         reply = cast(
             list[object],
             self._script(
-                keys=[self.prefix + key], args=[int(now_ms), int(limit), repr(float(window_s))]
+                keys=[self.prefix + key],
+                args=[int(now_ms), int(limit), repr(float(window_s)), int(cost)],
             ),
         )
         allowed, remaining, retry_ms = reply

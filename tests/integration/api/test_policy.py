@@ -91,6 +91,13 @@ def _concrete(path: str) -> str:
 
 
 @pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """The matrix calls every route with each role at one frozen instant: it tests
+    authorisation, so the per-user budget (test_rate_limit.py) must not answer 429."""
+    return {"rate_limit_per_user_per_s": 100_000}
+
+
+@pytest.fixture
 def role_headers(make_user: Callable[..., Any]) -> dict[str, dict[str, str]]:
     headers: dict[str, dict[str, str]] = {"public": {}}
     for role in ("viewer", "trader", "admin"):

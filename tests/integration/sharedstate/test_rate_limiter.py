@@ -185,3 +185,14 @@ def test_redis_keys_expire_when_the_budget_is_full_again(redis_url: str, redis_p
     finally:
         client.close()
         limiter.close()
+
+
+def test_a_hit_worth_several_units_spends_them_all(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter()
+    # 10 units per second, hits of 5: two fit at one instant, the third waits 0.5 s.
+    assert [limiter.hit("k", 10, 1.0, T0, 5).allowed for _ in range(3)] == [True, True, False]
+    assert limiter.hit("k", 10, 1.0, T0, 5).retry_after_s == pytest.approx(0.5, abs=1e-9)
+    assert not limiter.hit("k", 10, 1.0, T0 + 499, 5).allowed
+    assert allowed(limiter.hit("k", 10, 1.0, T0 + 500, 5)) == (True, 0)
+    # A one-unit hit needs only 0.1 s more of refill.
+    assert allowed(limiter.hit("k", 10, 1.0, T0 + 600, 1)) == (True, 0)
