@@ -98,7 +98,10 @@ class Database:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
-        return create_engine(self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip on every checkout (a quarter of a simple read's
+        # CPU). After a PostgreSQL restart, the first request on a stale connection fails
+        # (500, "retry later") and SQLAlchemy then discards the whole pool (ADR 0011).
+        return create_engine(self.url, echo=echo, pool_size=10, max_overflow=20)
 
     @property
     def is_sqlite(self) -> bool:
