@@ -22,7 +22,9 @@ an allowed GET costs two dictionary-sized limiter hits and no extra task):
   :data:`MAX_JSON_DEPTH` levels (422).
 
 Over a budget the answer is 429 ``rate_limited`` with ``Retry-After`` (whole seconds,
-at least 1) and the usual JSON error body; a refused WebSocket handshake is closed with
+at least 1) and the usual JSON error body, sent after ``rate_limit_refusal_delay_ms``
+(default 500 ms: a client that ignores Retry-After is slowed by its own connections
+instead of spending the CPU other users need, S7); a refused WebSocket handshake is closed with
 code 4429. A denied hit does not consume budget, so a client that honours Retry-After
 gets through.
 
@@ -41,6 +43,7 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xor_trading.api.schemas.common import ErrorBody
@@ -166,6 +169,7 @@ class RateLimitMiddleware:
         auth_per_min: int,
         max_body_bytes: int,
         trusted_proxies: frozenset[str] = frozenset(),
+        refusal_delay_s: float = 0.0,
     ) -> None:
         self.app = app
         self.limiter = limiter
@@ -176,6 +180,7 @@ class RateLimitMiddleware:
         self.auth_per_min = auth_per_min
         self.max_body_bytes = max_body_bytes
         self.trusted_proxies = trusted_proxies
+        self.refusal_delay_s = refusal_delay_s
 
     @classmethod
     def for_container(cls, app: ASGIApp, container: Container) -> RateLimitMiddleware:
@@ -190,6 +195,7 @@ class RateLimitMiddleware:
             auth_per_min=settings.rate_limit_auth_per_min,
             max_body_bytes=settings.max_request_body_bytes,
             trusted_proxies=frozenset(settings.trusted_proxies),
+            refusal_delay_s=settings.rate_limit_refusal_delay_ms / 1000.0,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -236,6 +242,10 @@ class RateLimitMiddleware:
             ):
                 self._check_auth(path, ip, user, body, now_ms)
         except RejectedRequest as rejection:
+            if rejection.status == 429 and self.refusal_delay_s > 0:
+                # A tarpit: the connection waits on a timer, which costs no CPU, so a
+                # flood that ignores Retry-After is paced by its own connection count.
+                await anyio.sleep(self.refusal_delay_s)
             await _send_error(scope, send, rejection)
             return
         if body is None:

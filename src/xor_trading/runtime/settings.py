@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     rate_limit_per_ip_per_s: int = Field(
         default=300, ge=1, description="XOR_RATE_LIMIT_PER_IP_PER_S: API requests per client IP."
     )
+    rate_limit_refusal_delay_ms: int = Field(
+        default=500,
+        ge=0,
+        le=1_000,
+        description=(
+            "XOR_RATE_LIMIT_REFUSAL_DELAY_MS: a 429 is answered after this delay (the "
+            "client must wait at least a second anyway), so a client that ignores "
+            "Retry-After slows itself down instead of taking CPU from other users."
+        ),
+    )
     rate_limit_auth_per_min: int = Field(
         default=10,
         ge=1,

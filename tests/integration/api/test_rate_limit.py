@@ -5,6 +5,7 @@ body size and JSON depth limits. The container's clock is frozen unless advanced
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -249,3 +250,18 @@ def test_a_heavy_read_costs_five_units_of_the_user_budget(
     assert client.get("/api/v1/orders", headers=alice.headers).status_code == 429
     clock.advance(10)
     assert client.get("/api/v1/orders", headers=alice.headers).status_code == 200
+
+
+def test_a_refused_request_is_answered_after_the_refusal_delay(
+    client: TestClient, make_user: Any
+) -> None:
+    """S7 tarpit: a 429 waits rate_limit_refusal_delay_ms (500 ms by default) on a timer, so
+    a client that ignores Retry-After is paced by its own connections."""
+    alice = make_user(role="viewer")
+    for _ in range(100):
+        client.get(ME, headers=alice.headers)
+    started = time.monotonic()
+    refused = client.get(ME, headers=alice.headers)
+    waited = time.monotonic() - started
+    assert refused.status_code == 429
+    assert 0.5 <= waited < 2.0
