@@ -9,11 +9,8 @@ setting ``exchange_url_overrides`` (users can never pass a URL).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +33,8 @@ from xor_trading.services.exchange_key_service import (
     WITHDRAWALS_REFUSAL,
     credential_aad,
 )
+from xor_trading.testing.fake_binance_keys import FakeBinanceKeys as FakeBinance
+from xor_trading.testing.fake_binance_keys import serve_fake_binance_keys
 
 API_KEY = "canaryApiKey0123456789abcdefWXYZ"
 SECRET = "canary-secret-7d41f0e9b2c84a6f"
@@ -45,64 +44,10 @@ MakeUser = Callable[..., Any]  # tests/integration/api/conftest.py: make_user
 UserHandle = Any  # its UserHandle (.id, .headers, .step_up_headers())
 
 
-@dataclass
-class FakeBinance:
-    """Restrictions the fake venue reports, and the requests it received."""
-
-    enable_withdrawals: bool = False
-    ip_restrict: bool = True
-    spot_trading: bool = True
-    reject_key: bool = False
-    requests: list[tuple[str, str]] = field(default_factory=list)
-    url: str = ""
-
-    def answer(self, path: str) -> tuple[int, dict[str, Any]]:
-        if self.reject_key:
-            return 401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
-        if path == "/api/v3/account":
-            return 200, {"canTrade": self.spot_trading, "canWithdraw": True, "balances": []}
-        if path == "/sapi/v1/account/apiRestrictions":
-            return 200, {
-                "ipRestrict": self.ip_restrict,
-                "enableWithdrawals": self.enable_withdrawals,
-                "enableSpotAndMarginTrading": self.spot_trading,
-                "enableInternalTransfer": False,
-                "permitsUniversalTransfer": False,
-                "enableReading": True,
-            }
-        return 404, {"code": -1, "msg": "not found"}
-
-
 @pytest.fixture
 def venue() -> Iterator[FakeBinance]:
-    fake = FakeBinance()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            path = self.path.split("?", 1)[0]
-            fake.requests.append((self.command, path))
-            status, body = fake.answer(path)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = _serve  # noqa: N815 - http.server's naming
-        do_POST = _serve  # noqa: N815
-        do_DELETE = _serve  # noqa: N815
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_port}"
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with serve_fake_binance_keys() as fake:
+        yield fake
 
 
 @pytest.fixture
