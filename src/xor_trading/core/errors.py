@@ -81,6 +81,11 @@ class UnknownOutcomeError(XorError):
     """The request may or may not have reached the venue: reconcile before acting again."""
 
 
+class SubmissionRefusedError(XorError):
+    """An order was stopped before it reached the venue (its intent could not be recorded,
+    or this process no longer owns the bot: a stale fencing token). Nothing was sent."""
+
+
 class FatalError(XorError):
     """The component cannot continue."""
 

@@ -197,6 +197,28 @@ class Order:
         if reason:
             self.reason = reason
 
+    def add_late_fill(self, qty: Decimal, fill_price: Decimal, fee: Decimal) -> None:
+        """Record a fill that the venue reports after the order ended (CANCELED or EXPIRED).
+
+        Fills are facts: a cancel acknowledged before a racing execution was reported does
+        not undo the execution. The status stays terminal (the order works no more); the
+        filled quantity, value and fees grow. Never more than ordered.
+        """
+        if self.status not in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
+            raise InvalidOrderTransition(
+                f"order {self.order_id}: a late fill needs a canceled or expired order, "
+                f"not {self.status.value}",
+                "this is a bug or a venue anomaly; reconcile the order with the venue",
+            )
+        if qty <= 0 or self.filled_qty + qty > self.quantity:
+            raise InvalidOrderTransition(
+                f"order {self.order_id}: late fill of {qty} with {self.remaining_qty} remaining",
+                "the venue reported more than was ordered; reconcile before trading on",
+            )
+        self.filled_qty += qty
+        self.filled_value += qty * fill_price
+        self.fees += fee
+
     def add_fill(self, qty: Decimal, fill_price: Decimal, fee: Decimal) -> None:
         """Record a fill and move to PARTIALLY_FILLED or FILLED."""
         if qty <= 0:

@@ -14,8 +14,8 @@ from decimal import Decimal
 from xor_trading.bus.endpoints import EXECUTION
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import Clock
-from xor_trading.core.errors import RejectedError, UnknownOutcomeError
-from xor_trading.core.ids import IdGenerator, OrderId, Symbol
+from xor_trading.core.errors import RejectedError, SubmissionRefusedError, UnknownOutcomeError
+from xor_trading.core.ids import IdGenerator, OrderId, Symbol, TradeId
 from xor_trading.domain.commands import (
     Bracket,
     CancelAllOrders,
@@ -29,7 +29,7 @@ from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType
 from xor_trading.domain.values import Price, Quantity
 from xor_trading.execution.brackets import bracket_prices
 from xor_trading.execution.order_cache import OrderCache
-from xor_trading.execution.ports import ExchangePort
+from xor_trading.execution.ports import ExchangePort, IntentJournal
 from xor_trading.execution.reports import (
     ExecutionReport,
     OrderAcceptedReport,
@@ -37,6 +37,7 @@ from xor_trading.execution.reports import (
     OrderExpiredReport,
     OrderFilledReport,
     OrderRejectedReport,
+    OrderStatusUnknownReport,
     OrderTriggeredReport,
 )
 
@@ -54,6 +55,7 @@ _TRIGGERED = OrderStatus.TRIGGERED
 _CANCELED = OrderStatus.CANCELED
 _EXPIRED = OrderStatus.EXPIRED
 _FILLED = OrderStatus.FILLED
+_DENIED = OrderStatus.DENIED
 
 
 class ExecutionEngine:
@@ -64,8 +66,10 @@ class ExecutionEngine:
         venue: ExchangePort,
         instruments: dict[Symbol, Instrument],
         order_ids: IdGenerator | None = None,
+        intent_journal: IntentJournal | None = None,
     ) -> None:
         self._bus = bus
+        self._journal = intent_journal
         self._clock = clock
         self._venue = venue
         self._instruments = instruments
@@ -76,6 +80,9 @@ class ExecutionEngine:
         # Stops and targets sent by others (the risk engine's exit manager), per symbol, so
         # a strategy's own exit can cancel them without scanning every order ever sent.
         self._tagged_exits: dict[Symbol, list[Order]] = {}
+        # Venue trade ids already applied, per symbol (ids are unique per symbol on
+        # Binance): the same execution reported twice (WebSocket and REST) counts once.
+        self._applied_trades: set[tuple[Symbol, TradeId]] = set()
         self._handle: dict[type, Callable[[ExecutionReport], None]] = {
             OrderAcceptedReport: self._on_accepted,  # type: ignore[dict-item]
             OrderRejectedReport: self._on_rejected,  # type: ignore[dict-item]
@@ -83,6 +90,7 @@ class ExecutionEngine:
             OrderCanceledReport: self._on_canceled,  # type: ignore[dict-item]
             OrderExpiredReport: self._on_expired,  # type: ignore[dict-item]
             OrderFilledReport: self._on_filled,  # type: ignore[dict-item]
+            OrderStatusUnknownReport: self._on_status_unknown,  # type: ignore[dict-item]
         }
         bus.register(EXECUTION, self.execute)
         venue.connect(self.on_report)
@@ -143,6 +151,16 @@ class ExecutionEngine:
                 exits[:] = [e for e in exits if e.status.is_open]  # forget finished ones
                 exits.append(o)
             self._publish_status(o)  # the intent is on record before the venue hears of it
+        if self._journal is not None:
+            try:
+                for o in (order, *more):
+                    self._journal.record_intent(o)
+            except SubmissionRefusedError as exc:
+                for o in (order, *more):
+                    o.transition(_DENIED, exc.message)
+                    self._publish_status(o)
+                self._brackets.pop(order.order_id, None)
+                return
         for o in (order, *more):
             o.transition(_SUBMITTED)
             self._publish_status(o)
@@ -170,6 +188,14 @@ class ExecutionEngine:
     def cancel_protective(self, symbol: Symbol) -> None:
         for order_id in self._protective.pop(symbol, []):
             self._cancel(order_id)
+
+    def restore(self, order: Order, applied_trade_ids: tuple[TradeId, ...] = ()) -> None:
+        """Take back an order recorded by an earlier run (restart), with the venue trade ids
+        already applied to it, so that its reports are handled and its fills not re-booked.
+        Nothing is sent: reconciliation decides what the order's state really is."""
+        self.cache.add(order)
+        for trade_id in applied_trade_ids:
+            self._applied_trades.add((order.symbol, trade_id))
 
     # -- reports --------------------------------------------------------------------------
 
@@ -220,9 +246,24 @@ class ExecutionEngine:
         self._forget_protective(order)
         self._place_bracket_if_done(order)
 
+    def _on_status_unknown(self, report: OrderStatusUnknownReport) -> None:
+        order = self._order(report.order_id)
+        if order.status is _SUBMITTED or order.status is _PENDING_CANCEL:
+            order.transition(_UNKNOWN, report.reason)
+            self._publish_status(order)
+
     def _on_filled(self, report: OrderFilledReport) -> None:
         fill = report.fill
         order = self._order(fill.order_id)
+        key = (fill.symbol, fill.trade_id)
+        if key in self._applied_trades:
+            return  # already applied: the same execution reported twice
+        self._applied_trades.add(key)
+        if order.status is _CANCELED or order.status is _EXPIRED:
+            # A racing execution reported after the cancel: a fact, booked as such.
+            order.add_late_fill(fill.quantity, fill.price, fill.fee)
+            self._bus.publish(OrderFilled(fill, order.strategy_id, order.tag))
+            return
         if order.status is _SUBMITTED:
             order.transition(_ACCEPTED)
         order.add_fill(fill.quantity, fill.price, fill.fee)

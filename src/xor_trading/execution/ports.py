@@ -10,13 +10,14 @@ marks the order UNKNOWN, never failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from xor_trading.core.ids import OrderId
 from xor_trading.domain.orders import Order
 from xor_trading.execution.reports import ExecutionReport
+from xor_trading.execution.venue_state import VenueBalance, VenueOrder, VenueTrade
 
 ReportSink = Callable[[ExecutionReport], None]
 
@@ -48,3 +49,42 @@ class ExchangePort(Protocol):
 
     def cancel_order(self, order_id: OrderId) -> None:
         """Ask the venue to cancel; the outcome arrives as a report."""
+
+
+class IntentJournal(Protocol):
+    """Durable record of order intents, written before the venue hears of an order.
+
+    The execution engine calls :meth:`record_intent` for every new order after it is in
+    the cache and before the venue is called. An implementation writes the intent
+    (``pending_submit``) in one committed transaction and checks in the same transaction
+    that this process still owns the bot (the lease's fencing token). It raises
+    :class:`~xor_trading.core.errors.SubmissionRefusedError` when it cannot: the engine
+    then marks the order DENIED and never sends it.
+    """
+
+    def record_intent(self, order: Order) -> None: ...
+
+
+class AccountQueryPort(Protocol):
+    """Private read queries of a live venue account, for reconciliation (async).
+
+    Every method either returns the venue's complete answer or raises; it never returns a
+    partial or empty answer for a failed query (see :mod:`~xor_trading.execution.venue_state`).
+    """
+
+    async def fetch_order(self, symbol: str, client_order_id: str) -> VenueOrder | None:
+        """The order with this client order id, or ``None`` when the venue says it has none.
+
+        ``None`` is inconclusive right after a submission (Binance answers queries from
+        "Memory => Database"): reconciliation decides when "not found" becomes final.
+        """
+        ...
+
+    async def fetch_open_orders(self, symbols: Sequence[str]) -> list[VenueOrder]: ...
+
+    async def fetch_trades_since(self, symbol: str, since_ms: int) -> list[VenueTrade]:
+        """Every execution of the account on ``symbol`` at or after ``since_ms``, oldest
+        first, all pages."""
+        ...
+
+    async def fetch_balances(self) -> list[VenueBalance]: ...

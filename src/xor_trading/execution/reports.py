@@ -49,6 +49,21 @@ class OrderExpiredReport:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderStatusUnknownReport:
+    """The venue may or may not have the order (timeout, 5xx, -1006/-1007, garbage reply).
+
+    Asynchronous adapters send this instead of raising
+    :class:`~xor_trading.core.errors.UnknownOutcomeError` from ``submit_order``. The order
+    stays UNKNOWN until reconciliation reports what the venue really did; it is never
+    treated as failed and never re-sent under a new client order id.
+    """
+
+    order_id: OrderId
+    reason: str
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFilledReport:
     fill: Fill
 
@@ -60,4 +75,5 @@ ExecutionReport = (
     | OrderCanceledReport
     | OrderExpiredReport
     | OrderFilledReport
+    | OrderStatusUnknownReport
 )
