@@ -211,14 +211,19 @@ class ExecutionEngine:
     def _on_accepted(self, report: OrderAcceptedReport) -> None:
         order = self._order(report.order_id)
         order.venue_order_id = report.venue_order_id
-        if order.status is _SUBMITTED:
+        # UNKNOWN too: a late ack, or reconciliation found the order working at the venue.
+        if order.status is _SUBMITTED or order.status is _UNKNOWN:
             order.transition(_ACCEPTED)
             self._publish_status(order)
 
     def _on_rejected(self, report: OrderRejectedReport) -> None:
         order = self._order(report.order_id)
         if order.status is _PENDING_CANCEL:  # the cancel was refused; it still works
-            order.transition(order.history[-1], report.reason)
+            previous = order.history[-1]
+            # Never acknowledged: the venue may not have it at all; reconciliation decides.
+            order.transition(_UNKNOWN if previous is _SUBMITTED else previous, report.reason)
+        elif order.status not in (_SUBMITTED, _UNKNOWN) and _PENDING_CANCEL in order.history:
+            return  # the refusal of a cancel that a fill outran: the order stands as it is
         else:
             order.transition(_REJECTED, report.reason)
             self._brackets.pop(order.order_id, None)
@@ -258,15 +263,18 @@ class ExecutionEngine:
         key = (fill.symbol, fill.trade_id)
         if key in self._applied_trades:
             return  # already applied: the same execution reported twice
-        self._applied_trades.add(key)
         if order.status is _CANCELED or order.status is _EXPIRED:
             # A racing execution reported after the cancel: a fact, booked as such.
             order.add_late_fill(fill.quantity, fill.price, fill.fee)
+            self._applied_trades.add(key)
             self._bus.publish(OrderFilled(fill, order.strategy_id, order.tag))
             return
-        if order.status is _SUBMITTED:
-            order.transition(_ACCEPTED)
+        if order.status is _SUBMITTED and 0 < fill.quantity <= order.remaining_qty:
+            order.transition(_ACCEPTED)  # (not for a fill add_fill refuses: leave it untouched)
         order.add_fill(fill.quantity, fill.price, fill.fee)
+        # Only once booked: a fill the order refused stays unapplied, so that it is booked
+        # when reconciliation feeds it again after the order is put right.
+        self._applied_trades.add(key)
         self._bus.publish(OrderFilled(fill, order.strategy_id, order.tag))
         self._publish_status(order)
         if order.status is _FILLED:
