@@ -34,13 +34,17 @@ class ApiCredentials:
         return f"ApiCredentials(api_key=****{self.api_key[-4:]})"
 
 
-def _rebase(urls: Any, base: tuple[str, str]) -> Any:
-    """Every URL in CCXT's ``urls["api"]`` tree with its scheme and host replaced."""
+def _rebase(urls: Any, base: tuple[str, str] | None, ws_base: tuple[str, str] | None = None) -> Any:
+    """Every URL in CCXT's ``urls["api"]`` tree with its scheme and host replaced:
+    ``http(s)://`` ones by ``base``, ``ws(s)://`` ones by ``ws_base`` (kept when ``None``)."""
     if isinstance(urls, dict):
-        return {key: _rebase(value, base) for key, value in urls.items()}
-    if isinstance(urls, str) and urls.startswith(("http://", "https://")):
+        return {key: _rebase(value, base, ws_base) for key, value in urls.items()}
+    if base is not None and isinstance(urls, str) and urls.startswith(("http://", "https://")):
         parts = urlsplit(urls)
         return urlunsplit((base[0], base[1], parts.path, parts.query, parts.fragment))
+    if ws_base is not None and isinstance(urls, str) and urls.startswith(("ws://", "wss://")):
+        parts = urlsplit(urls)
+        return urlunsplit((ws_base[0], ws_base[1], parts.path, parts.query, parts.fragment))
     return urls
 
 
