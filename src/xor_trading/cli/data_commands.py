@@ -1,4 +1,4 @@
-"""``xor data``: import candle files, list the store, find gaps, seed the shipped samples.
+"""``xor data``: import candle files, download from a venue, list the store, find gaps, seed.
 
 The store lives in ``$XOR_DATA_DIR/candles`` (see :mod:`xor_trading.runtime.settings`).
 Every command prints an XOR error as one line on stderr and exits with code 2.
@@ -6,6 +6,7 @@ Every command prints an XOR error as one line on stderr and exits with code 2.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -13,15 +14,34 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from xor_trading.cli.errors import exit_on_xor_error
+from xor_trading.core.clock import LiveClock
 from xor_trading.core.errors import ConfigError
+from xor_trading.core.timeframes import Timeframe
 from xor_trading.data.candle_store import LoadedCandles, ParquetCandleStore, StoredSeries
 from xor_trading.data.importers import ImportedFile, TimeframeOrigin, load_external
+from xor_trading.data.market_naming import normalize_symbol
 from xor_trading.data.samples import seed_samples
 from xor_trading.data.timestamps import iso_utc
+from xor_trading.exchanges.ccxt_client.async_client import make_async_client
+from xor_trading.exchanges.ccxt_client.history_download import (
+    DownloadProgress,
+    DownloadRange,
+    DownloadResult,
+    download_history,
+    plan_download,
+)
+from xor_trading.exchanges.ccxt_client.ohlcv_requests import OhlcvRequester
+from xor_trading.exchanges.ccxt_client.venue_checks import (
+    check_exchange_id,
+    check_markets_listed,
+    check_timeframe_served,
+)
 from xor_trading.runtime.settings import Settings, load_settings
+from xor_trading.services.backtest_service import parse_time
 
 data_app = typer.Typer(
     name="data",
@@ -82,6 +102,160 @@ def import_command(
     store = ParquetCandleStore(settings.candles_dir)
     stored = store.write(venue, market, imported.timeframe, imported.frame)
     _print_import(imported, stored)
+
+
+@data_app.command("download")
+@exit_on_xor_error()
+def download_command(
+    symbols: Annotated[
+        str,
+        typer.Option(help="Markets, comma-separated, e.g. BTC/USDT,ETH/USDT.", show_default=False),
+    ],
+    timeframe: Annotated[str, typer.Option(help="Timeframe, e.g. 1m or 1h.", show_default=False)],
+    exchange: Annotated[
+        str | None, typer.Option(help="CCXT exchange id. Default: the configured default.")
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="First candle (ISO 8601, UTC if no zone). Default: after the last stored one.",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(help="End, exclusive (ISO 8601). Default: the venue's newest closed candle."),
+    ] = None,
+) -> None:
+    """Download closed candles from an exchange into the store, resuming where it stopped.
+
+    What is already stored is not fetched again: without `--from` (or with a `--from`
+    inside the stored span) the download starts after the last stored candle. Exchange,
+    markets, timeframe and dates are checked before anything is downloaded. Requests are
+    paced by the venue's rate limit; 429 answers are waited out as the venue asks.
+
+    **Examples**
+
+        xor data download --symbols BTC/USDT,ETH/USDT --timeframe 1m --from 2024-01-01T00:00:00Z
+        xor data download --exchange kraken --symbols ETH/USD --timeframe 1h \\
+            --from 2024-01-01 --to 2024-07-01
+        xor data download --symbols BTC/USDT --timeframe 1m
+    """
+    settings = load_settings()
+    venue = (exchange or settings.default_exchange).strip().lower()
+    check_exchange_id(venue)
+    tf = Timeframe.parse(timeframe)
+    markets = [normalize_symbol(part) for part in symbols.split(",") if part.strip()]
+    if not markets:
+        raise ConfigError("--symbols names no market", "pass e.g. --symbols BTC/USDT,ETH/USDT")
+    from_ms = None if from_ is None else parse_time(from_, "--from")
+    until_ms = None if to is None else parse_time(to, "--to")
+    if from_ms is not None and until_ms is not None and until_ms <= from_ms:
+        raise ConfigError(
+            f"--to {to} is not after --from {from_}", "give an end later than the start"
+        )
+    results = asyncio.run(
+        _download(settings, venue, list(dict.fromkeys(markets)), tf, from_ms, until_ms)
+    )
+    Console().print(_download_table(results))
+
+
+async def _download(
+    settings: Settings,
+    venue: str,
+    markets: list[str],
+    timeframe: Timeframe,
+    from_ms: int | None,
+    until_ms: int | None,
+) -> list[DownloadResult]:
+    client = make_async_client(venue, None, base_url=settings.exchange_url_overrides.get(venue))
+    try:
+        check_timeframe_served(client, timeframe)
+        await check_markets_listed(client, markets)
+        store = _store(settings)
+        plans = []
+        for market in markets:  # every plan first: a missing --from fails before any download
+            stored = (
+                store.describe(venue, market, timeframe)
+                if store.has(venue, market, timeframe)
+                else None
+            )
+            plans.append((market, plan_download(stored, timeframe, from_ms, until_ms)))
+        requester = OhlcvRequester(client)
+        results = []
+        with _download_progress() as progress:
+            for plan in plans:
+                results.append(
+                    await _download_one(
+                        progress, requester, store, plan, venue, timeframe, from_ms, until_ms
+                    )
+                )
+        return results
+    finally:
+        await client.close()
+
+
+async def _download_one(
+    progress: Progress,
+    requester: OhlcvRequester,
+    store: ParquetCandleStore,
+    plan: tuple[str, tuple[DownloadRange, ...]],
+    venue: str,
+    timeframe: Timeframe,
+    from_ms: int | None,
+    until_ms: int | None,
+) -> DownloadResult:
+    market, ranges = plan
+    now_ms = LiveClock().now_ms()  # only to size the progress bar
+    expected = sum(max(0, ((r.end_ms or now_ms) - r.start_ms) // timeframe.ms) for r in ranges)
+    task = progress.add_task(market, total=max(expected, 1))
+
+    def advance(report: DownloadProgress) -> None:
+        progress.update(task, completed=report.candles, total=max(expected, report.candles))
+
+    result = await download_history(
+        requester,
+        store,
+        venue,
+        market,
+        timeframe,
+        from_ms=from_ms,
+        until_ms=until_ms,
+        on_progress=advance,
+    )
+    done = max(result.candles, 1)
+    progress.update(task, total=done, completed=done)
+    return result
+
+
+def _download_progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+    )
+
+
+def _download_table(results: list[DownloadResult]) -> Table:
+    table = _table()
+    for title in ("exchange", "symbol", "tf", "new", "stored", "first (UTC)", "last (UTC)", "gaps"):
+        numeric = title in {"new", "stored", "gaps"}
+        table.add_column(title, justify="right" if numeric else "left", no_wrap=True)
+    for r in results:
+        s = r.stored
+        table.add_row(
+            r.exchange,
+            r.symbol,
+            r.timeframe.text,
+            f"{r.candles:,}",
+            "-" if s is None else f"{s.rows:,}",
+            _minute(None if s is None else s.first_ms),
+            _minute(None if s is None else s.last_ms),
+            "-" if s is None else f"{s.gap_count:,}",
+        )
+    return table
 
 
 @data_app.command("list")
