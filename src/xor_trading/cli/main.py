@@ -13,9 +13,12 @@ from xor_trading.cli.indicator_commands import indicators_app
 from xor_trading.cli.kill_switch_commands import kill_switch_app
 from xor_trading.cli.market_commands import market_app
 from xor_trading.cli.openapi_command import openapi_app
+from xor_trading.cli.replay_command import replay
 from xor_trading.cli.serve_command import serve
 from xor_trading.cli.strategy_commands import strategies_app
 from xor_trading.cli.user_commands import users_app
+from xor_trading.cli.venue_commands import venue_app
+from xor_trading.cli.worker_commands import worker
 
 app = typer.Typer(
     name="xor",
@@ -35,6 +38,7 @@ app.add_typer(strategies_app, name="strategies")
 app.add_typer(market_app, name="market")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(users_app, name="users")
+app.add_typer(venue_app, name="venue")
 app.add_typer(audit_app, name="audit")
 app.add_typer(kill_switch_app, name="kill-switch")
 app.command(no_args_is_help=True)(backtest)
@@ -42,6 +46,8 @@ app.command(no_args_is_help=True)(gate)
 app.add_typer(db_app, name="db")
 app.add_typer(openapi_app, name="openapi")
 app.command()(serve)
+app.command()(worker)
+app.command(no_args_is_help=True)(replay)
 
 
 def main() -> None:

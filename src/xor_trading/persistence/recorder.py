@@ -45,7 +45,7 @@ position row: its entry is the row's quantity at its average price, entered at t
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -115,6 +115,35 @@ def recorded_status(status: OrderStatus) -> RecordedOrderStatus:
     return RecordedOrderStatus(status.value)
 
 
+def order_intent_row(owner_id: str, bot_id: str, order: Order, at: datetime) -> OrderRow:
+    """The ``pending_submit`` row of ``order``, the intent (also written by the journal)."""
+    return OrderRow(
+        owner_id=owner_id,
+        bot_id=bot_id,
+        client_order_id=client_order_id_for(bot_id, order.order_id),
+        engine_order_id=order.order_id,
+        venue_order_id=order.venue_order_id,
+        symbol=order.symbol,
+        side=order.side.value,
+        type=order.order_type.value,
+        time_in_force=order.time_in_force.value,
+        status=RecordedOrderStatus.PENDING_SUBMIT.value,
+        quantity=order.quantity,
+        price=order.limit_price,
+        stop_price=order.stop_price,
+        filled_quantity=ZERO,
+        average_price=None,
+        tag=order.tag,
+        reason=order.reason,
+        created_at=to_datetime(order.created_ms),
+        updated_at=at,
+    )
+
+
+TradeClosedHook = Callable[[DbSession, TradeRow], None]
+"""Called in the transaction that records a closed round trip (the platform fee)."""
+
+
 class OrderSource(Protocol):
     """Where the recorder reads an order's details (the execution engine's ``OrderCache``)."""
 
@@ -155,7 +184,12 @@ class BusRecorder:
         orders: OrderSource,
         starting_equity: Decimal = ZERO,
         snapshot_interval_ms: int = 60_000,
+        intents_journaled: bool = False,
+        on_trade_closed: TradeClosedHook | None = None,
     ) -> None:
+        """``intents_journaled``: an intent journal writes each order's ``pending_submit``
+        row (fenced), so the ``initialized`` event inserts nothing here. ``on_trade_closed``
+        runs in the transaction that records each closed round trip, after its row."""
         self._db = database
         self._clock = clock
         self.owner_id = owner_id
@@ -164,6 +198,8 @@ class BusRecorder:
         self._orders = orders
         self._starting_equity = starting_equity
         self._snapshot_interval_ms = snapshot_interval_ms
+        self._intents_journaled = intents_journaled
+        self._on_trade_closed = on_trade_closed
         self._pending_positions: dict[Symbol, PositionChanged] = {}
         self._open_trades: dict[str, _OpenTrade] = {}
         self._holdings: dict[str, _Holding] = {}
@@ -195,6 +231,8 @@ class BusRecorder:
     # -- orders ---------------------------------------------------------------------------
 
     def _on_status(self, event: OrderStatusChanged) -> None:
+        if self._intents_journaled and event.status is OrderStatus.INITIALIZED:
+            return  # the journal writes the intent row, fenced, right after this event
         order = self._orders.get(event.order_id)
         if order is None:
             raise LookupError(
@@ -212,26 +250,7 @@ class BusRecorder:
             row.updated_at = at
 
     def _new_order_row(self, order: Order, at: datetime) -> OrderRow:
-        return OrderRow(
-            owner_id=self.owner_id,
-            bot_id=self.bot_id,
-            client_order_id=client_order_id_for(self.bot_id, order.order_id),
-            venue_order_id=order.venue_order_id,
-            symbol=order.symbol,
-            side=order.side.value,
-            type=order.order_type.value,
-            time_in_force=order.time_in_force.value,
-            status=RecordedOrderStatus.PENDING_SUBMIT.value,
-            quantity=order.quantity,
-            price=order.limit_price,
-            stop_price=order.stop_price,
-            filled_quantity=ZERO,
-            average_price=None,
-            tag=order.tag,
-            reason=order.reason,
-            created_at=to_datetime(order.created_ms),
-            updated_at=at,
-        )
+        return order_intent_row(self.owner_id, self.bot_id, order, at)
 
     def _on_denied(self, event: OrderDenied) -> None:
         cmd = event.command
@@ -418,24 +437,26 @@ class BusRecorder:
 
     def _close_trade(self, session: DbSession, symbol: str, t: _OpenTrade, ts_ms: int) -> None:
         del self._open_trades[symbol]
-        session.add(
-            TradeRow(
-                owner_id=self.owner_id,
-                bot_id=self.bot_id,
-                strategy=self.strategy,
-                symbol=symbol,
-                side=t.side,
-                quantity=t.entry_qty,
-                entry_price=average(t.entry_value, t.entry_qty),
-                exit_price=average(t.exit_value, t.exit_qty),
-                entry_at=to_datetime(t.entry_ms),
-                exit_at=to_datetime(ts_ms),
-                gross_pnl=t.realised,
-                fees=t.fees,
-                net_pnl=t.realised - t.fees,
-                exit_reason=t.exit_tag or "signal",
-            )
+        row = TradeRow(
+            owner_id=self.owner_id,
+            bot_id=self.bot_id,
+            strategy=self.strategy,
+            symbol=symbol,
+            side=t.side,
+            quantity=t.entry_qty,
+            entry_price=average(t.entry_value, t.entry_qty),
+            exit_price=average(t.exit_value, t.exit_qty),
+            entry_at=to_datetime(t.entry_ms),
+            exit_at=to_datetime(ts_ms),
+            gross_pnl=t.realised,
+            fees=t.fees,
+            net_pnl=t.realised - t.fees,
+            exit_reason=t.exit_tag or "signal",
         )
+        session.add(row)
+        if self._on_trade_closed is not None:
+            session.flush()  # the trade's id, for whoever charges it
+            self._on_trade_closed(session, row)
 
     def _on_candle(self, event: CandleClosed) -> None:
         symbol, candle = event

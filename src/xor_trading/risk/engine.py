@@ -73,6 +73,7 @@ class RiskEngine:
         account_id: str = "account",
         kill_switches: KillSwitchBoard | None = None,
         sizing: SizingConfig | None = None,
+        order_ids: IdGenerator | None = None,
     ) -> None:
         self._bus = bus
         self._instruments = instruments
@@ -92,7 +93,7 @@ class RiskEngine:
         self.denials: list[OrderDenied] = []
         self.journal: list[RiskJournalEntry] = []
         self._trade_cash: dict[str, Decimal] = {}  # cash flow of the open round trip, per symbol
-        self._kill_ids = IdGenerator("K")
+        self._kill_ids = order_ids or IdGenerator("K")  # a bot prefixes them (unique per run)
         bus.register(RISK, self.execute)
         if self.config.enabled or self.sizer.needs_market_data:
             bus.subscribe(OrderFilled, self._on_fill)

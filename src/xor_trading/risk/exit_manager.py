@@ -142,7 +142,7 @@ class _Plan:
 class ExitManager:
     def __init__(
         self, bus: MessageBus, clock: Clock, instruments: dict[Symbol, Instrument],
-        config: ExitConfig, native_stops: bool = True,
+        config: ExitConfig, native_stops: bool = True, order_ids: IdGenerator | None = None,
     ) -> None:  # fmt: skip
         """``native_stops``: the venue takes stop-market orders linked one-cancels-the-other
         with limits. Otherwise the stop is emulated: kept here, checked against each closed
@@ -157,7 +157,7 @@ class ExitManager:
         self._positions: dict[Symbol, tuple[Decimal, Decimal]] = {}  # quantity, cost
         self._atr: dict[Symbol, ATR] = {}
         self._atr_value: dict[Symbol, float] = {}
-        self._ids = IdGenerator("E")
+        self._ids = order_ids or IdGenerator("E")  # a bot prefixes them (unique per run)
         self._break_even = BreakEven(1, config.break_even_fee_pct) if config.break_even else None
         self._time_stop = TimeStop(config.time_stop_candles) if config.time_stop_candles else None
         bus.subscribe(OrderFilled, self._on_fill)

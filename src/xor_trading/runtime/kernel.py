@@ -2,6 +2,13 @@
 
 Backtest, paper and live differ only in the clock and the exchange port handed to the
 kernel; the engines, the strategy code and the order path are the same objects.
+
+A bot (paper or live, ``runtime/bot_assembly.py``) adds three things a backtest does not
+pass: an ``intent_journal`` (the durable, fenced record of every order before it is sent),
+an ``order_id_prefix`` (the lease's fencing token, so that the ids of every engine that
+makes orders, and the client order ids derived from them, never repeat across restarts of
+the same bot) and a ``command_gate`` (sees every command a strategy sends before the risk
+engine does; returning ``False`` drops it: no new entries while paused, warming up...).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from xor_trading.core.ids import IdGenerator, OrderId, StrategyId
 from xor_trading.domain.accounts import Account
 from xor_trading.domain.instruments import Instrument
 from xor_trading.execution.engine import ExecutionEngine
-from xor_trading.execution.ports import ExchangePort
+from xor_trading.execution.ports import ExchangePort, IntentJournal
 from xor_trading.portfolio.engine import PortfolioEngine
 from xor_trading.risk.config import RiskConfig
 from xor_trading.risk.engine import RiskEngine
@@ -27,6 +34,10 @@ from xor_trading.runtime.strategy_runner import StrategyRunner
 from xor_trading.strategy.base import Strategy
 from xor_trading.strategy.config import StrategyConfig
 from xor_trading.strategy.context import StrategyContext, TradeSettings
+
+CommandGate = Callable[[object], bool]
+"""Sees a strategy's command before the risk engine; ``False``: the command is dropped
+(the gate publishes whatever event should record why)."""
 
 
 class TradingKernel:
@@ -39,17 +50,37 @@ class TradingKernel:
         risk: RiskConfig | None = None,
         sizing: SizingConfig | None = None,
         exits: ExitConfig | None = None,
+        *,
+        intent_journal: IntentJournal | None = None,
+        order_id_prefix: str = "",
+        command_gate: CommandGate | None = None,
     ) -> None:
         self.clock = clock
         self.bus = MessageBus()
         self.instruments = {i.symbol: i for i in instruments}
+        self._command_gate = command_gate
+        self.order_id_prefix = order_id_prefix
+        p = order_id_prefix
         # Subscription order matters for handlers of the same event: the portfolio sees a
         # fill before any recorder or strategy does.
         self.portfolio = PortfolioEngine(self.bus, account)
         self.risk = RiskEngine(
-            self.bus, self.instruments, risk, clock, equity=float(account.balance), sizing=sizing
+            self.bus,
+            self.instruments,
+            risk,
+            clock,
+            equity=float(account.balance),
+            sizing=sizing,
+            order_ids=IdGenerator(f"{p}K") if p else None,
         )
-        self.execution = ExecutionEngine(self.bus, clock, venue, self.instruments)
+        self.execution = ExecutionEngine(
+            self.bus,
+            clock,
+            venue,
+            self.instruments,
+            order_ids=IdGenerator(f"{p}X") if p else None,
+            intent_journal=intent_journal,
+        )
         # After the portfolio, so a fill is booked before the exits react to it.
         self.exits = (
             ExitManager(
@@ -58,12 +89,18 @@ class TradingKernel:
                 self.instruments,
                 exits,
                 native_stops=venue.capabilities.oco and venue.capabilities.stop_market,
+                order_ids=IdGenerator(f"{p}E") if p else None,
             )
             if exits is not None and exits.enabled
             else None
         )
         self.runners: list[StrategyRunner] = []
-        self._order_ids = IdGenerator("O")
+        self._order_ids = IdGenerator(f"{p}O")
+
+    def _send_gated(self, command: object) -> None:
+        assert self._command_gate is not None
+        if self._command_gate(command):
+            self.bus.send(RISK, command)
 
     def _order_is_open(self, order_id: OrderId) -> bool:
         order = self.execution.cache.get(order_id)
@@ -93,7 +130,11 @@ class TradingKernel:
             instrument=instrument,
             clock=self.clock,
             positions=self.portfolio,
-            send=lambda command: self.bus.send(RISK, command),
+            send=(
+                self._send_gated
+                if self._command_gate is not None
+                else lambda command: self.bus.send(RISK, command)
+            ),
             order_ids=self._order_ids,
             settings=settings,
             sizer=self._sizer_for(instrument, settings),

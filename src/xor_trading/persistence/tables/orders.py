@@ -79,6 +79,9 @@ class OrderRow(Base):
     owner_id: Mapped[str] = mapped_column(IdColumn, ForeignKey("users.id"), index=True)
     bot_id: Mapped[str] = mapped_column(IdColumn, ForeignKey("bots.id"))
     client_order_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # The engine's order id the client order id was derived from (a bot restores its
+    # working orders under it after a restart); NULL for rows written before 0002.
+    engine_order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     venue_order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     symbol: Mapped[str] = mapped_column(String(32))
     side: Mapped[str] = mapped_column(String(16))

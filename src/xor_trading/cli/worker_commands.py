@@ -1,0 +1,121 @@
+"""``xor worker``: run bots (paper trading) until SIGTERM or Ctrl-C.
+
+Order of events:
+
+1. settings are read and the service container is built (production refuses weak
+   secrets, exit code 2); the database schema is upgraded to the newest migration;
+2. a supervisor acquires the leases of the bots whose recorded state says they should run
+   (``starting``, the trading loop, ``paused``) and runs each in this process; several
+   workers may share one database: each bot runs in exactly one of them;
+3. on SIGTERM or SIGINT: every bot sends no new entry from that instant, is flattened
+   first with ``--flatten-on-exit``, stops, and its lease is released, so another worker
+   resumes it at once; bots keep their recorded state. The process exits with code 0
+   within 30 s (a hard deadline: past it, it exits with code 1).
+
+Candles come from the exchange's public market data (``--feed market``, the default) or
+from the local candle store (``--feed replay``, for demos; ``--replay-speed``). Live bots
+are not run by this command yet: they stay for a worker with live trading enabled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from xor_trading.cli.errors import exit_on_xor_error
+from xor_trading.data.candle_feed import CandleFeed
+from xor_trading.data.candle_store import ParquetCandleStore
+from xor_trading.data.replay_feed import ReplayCandleFeed
+from xor_trading.exchanges.ccxt_client.market_feed import CcxtCandleFeed
+from xor_trading.persistence.migrate import upgrade_to_head
+from xor_trading.runtime.bot_spec import BotSpec
+from xor_trading.runtime.lease import LeaseTiming
+from xor_trading.runtime.settings import Settings, load_settings
+from xor_trading.services.bot_worker import BotWorker, FeedFactory, WorkerOptions
+from xor_trading.services.container import build_container
+
+SHUTDOWN_DEADLINE_S = 30.0
+DEADLINE_EXIT_CODE = 1
+
+
+class FeedKind(StrEnum):
+    MARKET = "market"
+    REPLAY = "replay"
+
+
+def _feed_factory(kind: FeedKind, settings: Settings, speed: float) -> FeedFactory:
+    if kind is FeedKind.REPLAY:
+        store = ParquetCandleStore(settings.candles_dir)
+
+        def replay(spec: BotSpec) -> CandleFeed:
+            return ReplayCandleFeed.over_store(store, spec.exchange, speed=speed, wait_at_end=True)
+
+        return replay
+
+    def market(spec: BotSpec) -> CandleFeed:
+        return CcxtCandleFeed.connect(spec.exchange)
+
+    return market
+
+
+async def _run(worker: BotWorker, flatten: bool) -> bool:
+    """Run until a stop signal; whether the shutdown met the deadline."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    supervisor = worker.supervisor()
+    typer.echo(f"worker {supervisor.worker_id} started", err=True)
+    runner = asyncio.create_task(supervisor.run(stop))
+    await stop.wait()
+    typer.echo("stopping: no new entries; bots keep their state", err=True)
+    try:
+        async with asyncio.timeout(SHUTDOWN_DEADLINE_S):
+            with contextlib.suppress(asyncio.CancelledError):
+                runner.cancel()
+                await runner
+            await supervisor.shutdown(flatten=flatten)
+    except TimeoutError:
+        return False
+    typer.echo("worker stopped", err=True)
+    return True
+
+
+@exit_on_xor_error()
+def worker(
+    feed: Annotated[
+        FeedKind, typer.Option(help="Where candles come from: market (exchange) or replay.")
+    ] = FeedKind.MARKET,
+    replay_speed: Annotated[
+        float, typer.Option(min=0.0, help="Replay: times real time (0: as fast as possible).")
+    ] = 60.0,
+    flatten_on_exit: Annotated[
+        bool, typer.Option(help="Close every position at market before stopping.")
+    ] = False,
+    poll_ms: Annotated[
+        int, typer.Option(min=50, max=60_000, help="How often bot states are read (ms).")
+    ] = 1_000,
+    max_bots: Annotated[
+        int | None, typer.Option(min=1, help="Run at most this many bots in this process.")
+    ] = None,
+) -> None:
+    """Run paper bots until SIGTERM/Ctrl-C (leases: several workers may share a database)."""
+    settings = load_settings()
+    container = build_container(settings)
+    try:
+        upgrade_to_head(container.database)
+        options = WorkerOptions(timing=LeaseTiming(), poll_every_ms=poll_ms, max_bots=max_bots)
+        bot_worker = BotWorker(
+            container, _feed_factory(feed, settings, replay_speed), options=options
+        )
+        finished = asyncio.run(_run(bot_worker, flatten_on_exit))
+    finally:
+        container.close()
+    if not finished:
+        typer.echo(f"error: the worker did not stop within {SHUTDOWN_DEADLINE_S:.0f} s", err=True)
+        raise typer.Exit(code=DEADLINE_EXIT_CODE)
