@@ -53,6 +53,7 @@ unit:
 bench: setup
 	$(PY) bench/indicators_speed.py
 	$(PY) bench/risk_check.py
+	$(PY) bench/bots_scale.py
 	bash bench/setup_env.sh
 	.venv-bench/bin/python bench/backtest_speed.py
 	$(PY) bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
