@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -25,6 +26,7 @@ from xor_trading.api.headers import API_HEADERS, SECURITY_HEADERS
 from xor_trading.api.rate_limit import RateLimitMiddleware
 from xor_trading.api.routes import all_routers
 from xor_trading.api.schemas.common import ErrorBody
+from xor_trading.api.web_app import DashboardMiddleware, default_web_dist
 from xor_trading.services.container import Container
 
 API_PREFIX = "/api/v1"
@@ -151,12 +153,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         container.jobs.shutdown()
 
 
-def create_app(container: Container, *, server_process: bool = False) -> FastAPI:
+def create_app(
+    container: Container, *, server_process: bool = False, web_dist: Path | None = None
+) -> FastAPI:
     """The API over ``container``; production mode hides the interactive docs.
 
     ``server_process``: the app is the whole process (``xor serve``, an ASGI server's
-    factory), so its startup may tune process-wide settings (:func:`tune_server_process`).
-    Tests and embedders leave it false.
+    factory), so its startup may tune process-wide settings (:func:`tune_server_process`),
+    and it serves the checkout's built dashboard at ``/`` when there is one
+    (:func:`~xor_trading.api.web_app.default_web_dist`). Tests and embedders leave it false.
+    ``web_dist``: serve the dashboard built in this directory (``index.html`` inside).
     """
     production = container.settings.is_production
     app = FastAPI(
@@ -175,6 +181,10 @@ def create_app(container: Container, *, server_process: bool = False) -> FastAPI
     install_error_handlers(app)
     for router in all_routers():
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    dist = web_dist if web_dist is not None else default_web_dist() if server_process else None
+    if dist is not None:
+        # Innermost: added first, so the request id, headers, CORS and budgets apply to it.
+        app.add_middleware(DashboardMiddleware, dist=dist)
     _install_middleware(app, container)
     return app
 
