@@ -218,6 +218,8 @@ class ExecutionEngine:
 
     def _on_rejected(self, report: OrderRejectedReport) -> None:
         order = self._order(report.order_id)
+        if order.status is _REJECTED:
+            return  # the same end told twice (the port's poll and reconciliation): applied
         if order.status is _PENDING_CANCEL:  # the cancel was refused; it still works
             previous = order.history[-1]
             # Never acknowledged: the venue may not have it at all; reconciliation decides.
@@ -239,6 +241,8 @@ class ExecutionEngine:
 
     def _on_canceled(self, report: OrderCanceledReport) -> None:
         order = self._order(report.order_id)
+        if order.status is _CANCELED:
+            return  # the same end told twice (the port's poll and reconciliation): applied
         order.transition(_CANCELED, report.reason)
         self._publish_status(order)
         self._forget_protective(order)
@@ -246,6 +250,8 @@ class ExecutionEngine:
 
     def _on_expired(self, report: OrderExpiredReport) -> None:
         order = self._order(report.order_id)
+        if order.status is _EXPIRED:
+            return  # the same end told twice (the port's poll and reconciliation): applied
         order.transition(_EXPIRED, report.reason)
         self._publish_status(order)
         self._forget_protective(order)

@@ -31,12 +31,12 @@ The rules, in the order a run applies them:
    engine applies each (symbol, trade id) once, books a fill after a cancel as a late fill
    and refuses a fill beyond the order quantity (reported as a mismatch). A venue order
    snapshot that shows *less* filled than the trades never voids a fill.
-5. **Not found.** For an order never acknowledged (no venue id, no fill, never working),
-   "not found" counts toward the UNKNOWN resolution policy
-   (:mod:`~xor_trading.execution.unknown_resolution`): once final, a SUBMITTED or UNKNOWN
-   order becomes REJECTED(``inflight_timeout``) and a PENDING_CANCEL one CANCELED
-   (``inflight_timeout``); before that it stays as it is and the run is ``INCOMPLETE``.
-   An order the venue had acknowledged and no longer knows is *vanished*: mismatch.
+5. **Not found.** "Not found" counts toward the UNKNOWN resolution policy
+   (:mod:`~xor_trading.execution.unknown_resolution`); before it is final the order stays
+   as it is and the run is ``INCOMPLETE`` (a venue shows a new order late, R12). Once
+   final, an order never acknowledged (no venue id, no fill, never working) in SUBMITTED
+   or UNKNOWN becomes REJECTED(``inflight_timeout``), in PENDING_CANCEL CANCELED
+   (``inflight_timeout``); an order the venue had acknowledged is *vanished*: mismatch.
 6. **Foreign orders.** An open venue order whose client id has our prefix and that no
    local order owns is reported in ``foreign_orders`` (mismatch); it is never adopted.
    Orders without our prefix (the account holder's manual orders) are ignored.
@@ -366,6 +366,16 @@ class Reconciler:
                 or any(s in _WORKING for s in (*order.history, order.status))
             )
             if acknowledged:
+                # The venue's queries lag its matching engine (R12): a new order it
+                # acknowledged may not show yet. Vanished only once "not found" is final.
+                if not self._resolver.observe_not_found(
+                    order.order_id, self._request_ts_ms(order), now_ms
+                ):
+                    notes.incomplete.append(
+                        f"The venue does not show order {order.order_id}, which it "
+                        "acknowledged; asking again later."
+                    )
+                    continue
                 notes.vanished.append(order.order_id)
                 notes.mismatch.append(
                     f"The venue no longer knows order {order.order_id}, which it had acknowledged."

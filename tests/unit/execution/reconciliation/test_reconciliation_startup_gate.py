@@ -290,9 +290,15 @@ def test_reconcile_acknowledged_order_missing_at_venue_vanished_mismatch(
     world = make_world()
     world.submit("O-1", limit="100")
     del world.account.orders[CID]
+    first = world.reconcile()  # not found may be the venue's query lag (R12): not yet final
+    world.clock.advance(5_000)
+    second = world.reconcile()
+    world.clock.advance(5_000)
 
-    result = world.reconcile()
+    result = world.reconcile()  # third answer, 10 s span, request past recvWindow + offset
 
+    assert (first.status, first.vanished_orders) == (ReconciliationStatus.INCOMPLETE, ())
+    assert (second.status, second.vanished_orders) == (ReconciliationStatus.INCOMPLETE, ())
     assert result.status is ReconciliationStatus.MISMATCH
     assert result.vanished_orders == (OrderId("O-1"),)
     assert world.order("O-1").status is OrderStatus.ACCEPTED
