@@ -5,6 +5,7 @@
  */
 import { Link, Outlet, useNavigate } from "@tanstack/react-router";
 import { useEffect } from "react";
+import { useMe } from "../data/account";
 import type { MessageKey } from "../i18n/en";
 import { useI18n } from "../i18n/I18nProvider";
 import { type Language, LANGUAGES } from "../i18n/translate";
@@ -12,9 +13,19 @@ import { ConnectionBanner } from "../stream/ConnectionBanner";
 import { useTheme } from "../theme/ThemeProvider";
 import { useServices } from "./ServicesContext";
 
-const NAV_LINKS: ReadonlyArray<{ to: "/" | "/markets"; label: MessageKey }> = [
+const NAV_LINKS: ReadonlyArray<{
+  to: "/" | "/markets" | "/bots" | "/trading" | "/backtests" | "/settings" | "/admin";
+  label: MessageKey;
+  /** Shown to the admin role only (the API refuses everyone else anyway). */
+  adminOnly?: boolean;
+}> = [
   { to: "/", label: "nav.overview" },
   { to: "/markets", label: "nav.markets" },
+  { to: "/bots", label: "nav.bots" },
+  { to: "/trading", label: "nav.trading" },
+  { to: "/backtests", label: "nav.backtests" },
+  { to: "/settings", label: "nav.settings" },
+  { to: "/admin", label: "nav.admin", adminOnly: true },
 ];
 
 export function Layout() {
@@ -22,6 +33,7 @@ export function Layout() {
   const { t, language, setLanguage } = useI18n();
   const { theme, toggle } = useTheme();
   const navigate = useNavigate();
+  const isAdmin = useMe().data?.role === "admin";
 
   useEffect(() => {
     stream.start();
@@ -48,7 +60,7 @@ export function Layout() {
       <header className="app-header">
         <strong>{t("app.name")}</strong>
         <nav>
-          {NAV_LINKS.map((link) => (
+          {NAV_LINKS.filter((link) => link.adminOnly !== true || isAdmin).map((link) => (
             <Link
               key={link.to}
               to={link.to}

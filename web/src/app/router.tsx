@@ -55,7 +55,62 @@ const marketsRoute = createRoute({
   component: lazyRouteComponent(() => import("../pages/markets/MarketsPage"), "MarketsPage"),
 });
 
-const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren([overviewRoute, marketsRoute])]);
+const settingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings",
+  component: lazyRouteComponent(() => import("../pages/settings/SettingsPage"), "SettingsPage"),
+});
+
+const adminRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/admin",
+  component: lazyRouteComponent(() => import("../pages/admin/AdminPage"), "AdminPage"),
+});
+
+const botsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/bots",
+  component: lazyRouteComponent(() => import("../pages/bots/BotsPage"), "BotsPage"),
+});
+
+const botWizardRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/bots/new",
+  component: lazyRouteComponent(() => import("../pages/bots/BotWizardPage"), "BotWizardPage"),
+});
+
+const botDetailRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/bots/$botId",
+  component: lazyRouteComponent(() => import("../pages/bots/BotDetailPage"), "BotDetailRoute"),
+});
+
+const tradingRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/trading",
+  component: lazyRouteComponent(() => import("../pages/trading/TradingPage"), "TradingPage"),
+});
+
+const backtestsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/backtests",
+  component: lazyRouteComponent(() => import("../pages/backtests/BacktestsPage"), "BacktestsPage"),
+});
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  appRoute.addChildren([
+    overviewRoute,
+    marketsRoute,
+    botsRoute,
+    botWizardRoute,
+    botDetailRoute,
+    tradingRoute,
+    backtestsRoute,
+    settingsRoute,
+    adminRoute,
+  ]),
+]);
 
 export function createAppRouter(services: AppServices) {
   return createRouter({ routeTree, context: { services }, defaultPreload: "intent" });

@@ -52,6 +52,13 @@ export class TokenStore {
     this.emit();
   }
 
+  /** Replace the access token alone (MFA step-up and MFA activation answer only that). */
+  setAccess(token: Schemas["AccessTokenPublic"]): void {
+    this.accessToken = token.access_token;
+    this.accessExpiresAtMs = Date.parse(token.access_expires_at);
+    this.emit();
+  }
+
   clear(): void {
     const had = this.accessToken !== null || this.refresh !== null;
     this.accessToken = null;

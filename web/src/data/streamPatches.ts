@@ -1,11 +1,15 @@
 /**
  * How stream events patch the TanStack Query cache (pure functions over cached values):
- * a bot's new state goes into the cached bot list; a live alert goes on top of the cached
- * live alerts. Anything the event does not carry is re-read over REST instead.
+ * a bot's new state goes into the cached bot list and the cached bot; a live alert goes on
+ * top of the cached live alerts; an order event replaces that order in a cached orders
+ * page (or puts a new one on top of the first page); a fill joins the bot's live fills.
+ * Anything the event does not carry is re-read over REST instead.
  */
 import type { Schemas } from "../api/client";
 
 type BotPage = Schemas["Page_BotPublic_"];
+type OrderPage = Schemas["Page_OrderPublic_"];
+type Fill = Schemas["FillPublic"];
 
 export interface LiveAlert {
   level: string;
@@ -54,4 +58,63 @@ export function prependAlert(
     return [...current];
   }
   return [{ level, message, at_ms: atMs }, ...current].slice(0, MAX_LIVE_ALERTS);
+}
+
+/** The cached bot in the event's new state (the same object if nothing changes). */
+export function patchBot(
+  bot: Schemas["BotPublic"] | undefined,
+  data: Record<string, unknown>,
+): Schemas["BotPublic"] | undefined {
+  const state = data["state"];
+  if (bot === undefined || data["bot_id"] !== bot.id || typeof state !== "string") return bot;
+  if (!BOT_STATES.has(state) || bot.state === state) return bot;
+  return { ...bot, state: state as Schemas["BotState"] };
+}
+
+function isOrder(value: unknown): value is Schemas["OrderPublic"] {
+  if (typeof value !== "object" || value === null) return false;
+  const order = value as Record<string, unknown>;
+  return (
+    typeof order["id"] === "string" &&
+    typeof order["status"] === "string" &&
+    typeof order["bot_id"] === "string"
+  );
+}
+
+/**
+ * The orders page with the event's order: replaced where it is; a new order goes on top
+ * of a first page (newest first), which keeps its size, unless `insertNew` is false (a
+ * filtered page, which the new order may not belong to). Other pages are left alone.
+ */
+export function upsertOrder(
+  page: OrderPage | undefined,
+  data: Record<string, unknown>,
+  insertNew = true,
+): OrderPage | undefined {
+  const order = data["order"];
+  if (page === undefined || !isOrder(order)) return page;
+  const at = page.items.findIndex((held) => held.id === order.id);
+  if (at >= 0) {
+    const items = [...page.items];
+    items[at] = order;
+    return { ...page, items };
+  }
+  if (!insertNew || page.offset !== 0) return page;
+  return { ...page, items: [order, ...page.items].slice(0, page.limit), total: page.total + 1 };
+}
+
+export const MAX_LIVE_FILLS = 500;
+
+function isFill(value: unknown): value is Fill {
+  if (typeof value !== "object" || value === null) return false;
+  const fill = value as Record<string, unknown>;
+  return ["id", "side", "price", "quantity", "at"].every((key) => typeof fill[key] === "string");
+}
+
+/** The live fills with the event's fill appended (once per id; at most MAX_LIVE_FILLS, newest kept). */
+export function appendFill(fills: readonly Fill[] | undefined, data: Record<string, unknown>): Fill[] {
+  const current = fills ?? [];
+  const fill = data["fill"];
+  if (!isFill(fill) || current.some((held) => held.id === fill.id)) return [...current];
+  return [...current, fill].slice(-MAX_LIVE_FILLS);
 }

@@ -1,0 +1,62 @@
+/**
+ * A bot's live chart: the last 1,000 candles of one of its symbols at its timeframe
+ * (GET /market/candles), live candles from the candle channel, and markers of its
+ * closed trades (GET /trades?bot_id=) and of the fills received on its stream channel.
+ */
+import { useId, useMemo, useState } from "react";
+import type { Schemas } from "../../api/client";
+import { useBotLiveFills, useBotTrades } from "../../data/bots";
+import { useCandles } from "../../data/market";
+import { useT } from "../../i18n/I18nProvider";
+import { ErrorNotice } from "../../shared/ErrorNotice";
+import { Panel } from "../../shared/Panel";
+import { TradeChart } from "../../shared/TradeChart";
+import { candleChannel } from "../markets/marketSelection";
+import { fillMarksOf, tradeMarksOf } from "./botChartData";
+
+const CANDLES = 1000;
+
+export function BotChartPanel(props: { bot: Schemas["BotPublic"] }) {
+  const { bot } = props;
+  const t = useT();
+  const id = useId();
+  const [symbol, setSymbol] = useState(bot.symbols[0] ?? "");
+  const market = useMemo(
+    () => (symbol === "" ? null : { exchange: bot.exchange, symbol, timeframe: bot.timeframe }),
+    [bot.exchange, bot.timeframe, symbol],
+  );
+  const candles = useCandles(market, CANDLES);
+  const trades = useBotTrades(bot.id);
+  const fills = useBotLiveFills(bot.id);
+  const tradeMarks = useMemo(() => tradeMarksOf(trades.data?.items ?? [], symbol), [trades.data, symbol]);
+  const fillMarks = useMemo(() => fillMarksOf(fills.data ?? [], symbol), [fills.data, symbol]);
+  const empty = candles.data !== undefined && candles.data.ts_ms.length === 0;
+
+  return (
+    <Panel title={t("bots.detail.chart")}>
+      {bot.symbols.length > 1 && (
+        <div className="toolbar">
+          <label htmlFor={`${id}-symbol`}>{t("bots.detail.chartSymbol")}</label>
+          <select id={`${id}-symbol`} value={symbol} onChange={(e) => setSymbol(e.target.value)}>
+            {bot.symbols.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      <p className="muted">{t("bots.detail.chartNote", { symbol, timeframe: bot.timeframe })}</p>
+      {empty && <p className="muted">{t("bots.detail.noCandles", { symbol, timeframe: bot.timeframe })}</p>}
+      <ErrorNotice error={candles.error ?? trades.error} />
+      <TradeChart
+        candles={candles.data}
+        trades={tradeMarks}
+        fills={fillMarks}
+        liveChannel={market === null ? null : candleChannel(market)}
+        label={t("bots.detail.chartNote", { symbol, timeframe: bot.timeframe })}
+        testId="bot-chart"
+      />
+    </Panel>
+  );
+}

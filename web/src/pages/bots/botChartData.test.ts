@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import type { Schemas } from "../../api/client";
+import { fillMarksOf, tradeMarksOf } from "./botChartData";
+
+const TRADE: Schemas["xor_trading__api__schemas__trades__TradePublic"] = {
+  id: "t1",
+  bot_id: "b1",
+  strategy: "sma_cross",
+  symbol: "BTC/USDT",
+  side: "long",
+  quantity: "0.010",
+  entry_price: "65000.10",
+  exit_price: "64000",
+  entry_at: "2025-03-01T10:00:00Z",
+  exit_at: "2025-03-01T12:30:00Z",
+  gross_pnl: "-10.001",
+  fees: "1.29",
+  net_pnl: "-11.291",
+  exit_reason: "stop_loss",
+};
+
+const FILL: Schemas["FillPublic"] = {
+  id: "f1",
+  order_id: "o1",
+  bot_id: "b1",
+  venue_trade_id: "v1",
+  symbol: "BTC/USDT",
+  side: "sell",
+  quantity: "0.010",
+  price: "64000.00",
+  fee: "0.64",
+  fee_currency: "USDT",
+  liquidity: "taker",
+  at: "2025-03-01T12:30:00.250Z",
+};
+
+describe("bot chart data", () => {
+  it("test_trade_marks_of_symbol_times_in_ms_decimals_kept", () => {
+    expect(tradeMarksOf([TRADE, { ...TRADE, id: "t2", symbol: "ETH/USDT" }], "BTC/USDT")).toEqual([
+      {
+        side: "long",
+        entry_ms: Date.parse("2025-03-01T10:00:00Z"),
+        exit_ms: Date.parse("2025-03-01T12:30:00Z"),
+        entry_price: "65000.10",
+        exit_price: "64000",
+        pnl: "-11.291",
+      },
+    ]);
+  });
+
+  it("test_fill_marks_of_symbol_bad_time_dropped", () => {
+    expect(fillMarksOf([FILL, { ...FILL, id: "f2", at: "not a time" }], "BTC/USDT")).toEqual([
+      { side: "sell", at_ms: Date.parse("2025-03-01T12:30:00.250Z"), price: "64000.00", quantity: "0.010" },
+    ]);
+    expect(fillMarksOf([FILL], "ETH/USDT")).toEqual([]);
+  });
+});
