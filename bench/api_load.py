@@ -29,8 +29,9 @@ server: a throw-away database ``xor_bench_<hex>`` is created on it and dropped a
    printed, no target):
 
    * ``read``: ``GET /api/v1/auth/me`` (rate limiter, token check with the caller's
-     authentication state, from the per-process cache or the database, then the user row
-     read from the database and a response model);
+     authentication state, then the caller's profile: both from the per-process cache,
+     ADR 0012, or, at most about once a second per worker, from the database; then the
+     response model's serialiser);
    * ``list``: ``GET /api/v1/bots`` (the same checks, one page of the trader's bots and
      its total from the database; printed, no target: it shows what a typical list costs);
    * ``orders``: ``GET /api/v1/orders?limit=50`` (newest 50 of 100,000, with the total);
@@ -41,7 +42,8 @@ server: a throw-away database ``xor_bench_<hex>`` is created on it and dropped a
    ``--neighbour-orders`` orders of their own, and the server started again WITHOUT
    ``XOR_RATE_LIMIT_PER_USER_PER_S`` (the default budget of 100 units/s per user, an
    orders list costing 5; per worker process, as the limiter lives in process memory
-   without Redis). Tenant B lists its
+   without Redis; a user who spends the budget as fast as it refills has their lists run
+   one at a time per worker, the next ones waiting their turn). Tenant B lists its
    orders (``GET /api/v1/orders?limit=50``) at ``--neighbour-rate`` requests/s from an
    open-loop client (each request due at a fixed time whether or not the previous one
    was answered, its latency measured from that time to the last byte, so the p99 is

@@ -11,6 +11,15 @@ an allowed GET costs two dictionary-sized limiter hits and no extra task):
   a new token of the same user shares the budget. The verified claims are handed on in
   the ASGI scope (:func:`verified_claims`), so the route's authentication does not decode
   the token a second time;
+* a user at the edge of their budget (an allowed heavy request that leaves less than
+  the cost of another: they send heavy requests as fast as the budget refills) has their
+  heavy requests run one at a time per process (:class:`HeavyRequestGate`): the next
+  waits until none of theirs runs, up to :data:`HEAVY_WAITING_PER_USER` wait in arrival
+  order at no CPU cost, one beyond that is answered 429 (through the same tarpit, below)
+  without spending budget. So a flooding user occupies one request slot per worker
+  whatever their connection count, and the others' requests do not queue behind theirs
+  (S7). A user within their budget (a page loading orders, trades and positions at
+  once) is not held back;
 * every other request (no token, or one that does not verify) and every WebSocket
   handshake: ``rate_limit_per_ip_per_s`` per client IP. Authenticated traffic is not
   also counted per IP, so users behind one NAT do not share a budget; an attacker's
@@ -34,12 +43,14 @@ one of ``trusted_proxies`` (then the right-most address not a trusted proxy is u
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import math
 import re
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from itertools import accumulate
 from typing import Any
 
@@ -77,6 +88,10 @@ HEAVY_READ_PATHS = frozenset(
     )
 )
 HEAVY_COMPUTE_PREFIX = f"{API_PREFIX}/market/indicators/"
+# S7: the heavy requests of a user at the edge of their budget run this many at a time
+# per worker process; up to HEAVY_WAITING_PER_USER more wait their turn; beyond, 429.
+HEAVY_RUNNING_PER_USER = 1
+HEAVY_WAITING_PER_USER = 8
 WS_RATE_LIMITED_CLOSE_CODE = 4429
 TOKEN_CACHE_SIZE = 10_000
 # Key of ``scope["state"]`` holding ``(token, AccessClaims)`` of a request whose access token
@@ -154,6 +169,84 @@ def verified_user_of_token(container: Container) -> UserOfToken:
     return user_of_token
 
 
+class _Lane:
+    """One user's heavy requests: how many run, and the events of those waiting."""
+
+    __slots__ = ("running", "waiting")
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.waiting: deque[anyio.Event] = deque()
+
+
+class HeavyRequestGate:
+    """Counts each user's heavy requests in flight; those that must wait their turn
+    (``wait=True``) run only while fewer than ``running`` of the user's run, up to
+    ``waiting`` of them wait in arrival order. Per process and event loop (not
+    thread-safe; no lock is needed on one loop): with ``--workers N`` it is per worker.
+
+    Why (S7): each worker serves every user on one event loop and a few threads. A user
+    who floods heavy reads far above their budget still gets the budget's worth through,
+    and those requests would overlap whenever one is slower than the budget's spacing,
+    stacking up threads, database connections and CPU that other users' requests then
+    queue behind. Made to wait their turn, such a user holds one slot per worker at most,
+    whatever their connection count; the waiting requests cost no CPU (an event each).
+    """
+
+    def __init__(
+        self, running: int = HEAVY_RUNNING_PER_USER, waiting: int = HEAVY_WAITING_PER_USER
+    ) -> None:
+        if running < 1 or waiting < 0:
+            raise ValueError(f"running must be >= 1 and waiting >= 0, got {running}, {waiting}")
+        self.running = running
+        self.waiting = waiting
+        self._lanes: dict[str, _Lane] = {}
+
+    def admits(self, user: str) -> bool:
+        """False when ``user`` already has ``waiting`` requests waiting: refuse the next."""
+        lane = self._lanes.get(user)
+        return lane is None or len(lane.waiting) < self.waiting
+
+    def load(self, user: str) -> tuple[int, int]:
+        """(running, waiting) heavy requests of ``user`` now."""
+        lane = self._lanes.get(user)
+        return (0, 0) if lane is None else (lane.running, len(lane.waiting))
+
+    @contextlib.asynccontextmanager
+    async def turn(self, user: str, *, wait: bool = True) -> AsyncIterator[None]:
+        """Run the body counted as one of ``user``'s heavy requests: at once when ``wait``
+        is false or fewer than ``running`` of theirs run, else when their turn comes.
+        Call :meth:`admits` first: this never refuses."""
+        lane = self._lanes.get(user)
+        if lane is None:
+            lane = self._lanes[user] = _Lane()
+        if not wait or lane.running < self.running:
+            lane.running += 1
+        else:
+            event = anyio.Event()
+            lane.waiting.append(event)
+            try:
+                await event.wait()  # set by _release, which counted us as running
+            except BaseException:
+                if event.is_set():
+                    self._release(user, lane)  # given a turn while being cancelled: pass it on
+                else:
+                    lane.waiting.remove(event)
+                raise
+        try:
+            yield
+        finally:
+            self._release(user, lane)
+
+    def _release(self, user: str, lane: _Lane) -> None:
+        lane.running -= 1
+        while lane.waiting and lane.running < self.running:
+            lane.running += 1
+            lane.waiting.popleft().set()
+        if lane.running == 0 and not lane.waiting:
+            del self._lanes[user]  # idle users cost no memory
+
+
 class RateLimitMiddleware:
     """The ASGI middleware; build it with :meth:`for_container`."""
 
@@ -170,6 +263,7 @@ class RateLimitMiddleware:
         max_body_bytes: int,
         trusted_proxies: frozenset[str] = frozenset(),
         refusal_delay_s: float = 0.0,
+        heavy_gate: HeavyRequestGate | None = None,
     ) -> None:
         self.app = app
         self.limiter = limiter
@@ -181,6 +275,7 @@ class RateLimitMiddleware:
         self.max_body_bytes = max_body_bytes
         self.trusted_proxies = trusted_proxies
         self.refusal_delay_s = refusal_delay_s
+        self.heavy_gate = heavy_gate if heavy_gate is not None else HeavyRequestGate()
 
     @classmethod
     def for_container(cls, app: ASGIApp, container: Container) -> RateLimitMiddleware:
@@ -209,28 +304,32 @@ class RateLimitMiddleware:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def _cost(self, scope: Scope) -> int:
-        path: str = scope["path"]
-        heavy = (scope["method"] == "GET" and path in HEAVY_READ_PATHS) or (
-            scope["method"] == "POST" and path.startswith(HEAVY_COMPUTE_PREFIX)
-        )
+    def _cost(self, heavy: bool) -> int:
         # A cost above the whole budget could never pass: cap it at the budget.
         return min(HEAVY_READ_COST, self.per_user_per_s) if heavy else 1
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        heavy_user: str | None = None  # set: a heavy request, counted at the gate
+        wait_turn = False  # its user is at the edge of their budget: one at a time
         try:
             now_ms = self.clock.now_ms()
             ip = self._client_ip(scope)
             user = self._user_of(scope, now_ms)
             if user is not None:
-                self._check(
-                    f"user:{user}",
-                    self.per_user_per_s,
-                    1.0,
-                    now_ms,
-                    "for your account",
-                    cost=self._cost(scope),
+                heavy = _is_heavy(scope)
+                # Before the budget: a request refused here must not spend any of it.
+                if heavy and not self.heavy_gate.admits(user):
+                    raise self._too_busy()
+                cost = self._cost(heavy)
+                decision = self._check(
+                    f"user:{user}", self.per_user_per_s, 1.0, now_ms, "for your account", cost
                 )
+                if heavy:
+                    heavy_user = user
+                    # Could not afford another heavy request now: this user sends them
+                    # as fast as the budget refills (a flood, S7), so theirs run in turn.
+                    # Within the budget (a page loading three lists) they run at once.
+                    wait_turn = decision.remaining < cost
             else:
                 self._check(f"ip:{ip}", self.per_ip_per_s, 1.0, now_ms, "from your address")
             body: bytes | None = None
@@ -248,17 +347,31 @@ class RateLimitMiddleware:
                 await anyio.sleep(self.refusal_delay_s)
             await _send_error(scope, send, rejection)
             return
-        if body is None:
-            await self.app(scope, receive, send)
-        else:
-            await self.app(scope, _replay(body, receive), send)
+        app_receive = receive if body is None else _replay(body, receive)
+        if heavy_user is None:
+            await self.app(scope, app_receive, send)
+            return
+        async with self.heavy_gate.turn(heavy_user, wait=wait_turn):
+            await self.app(scope, app_receive, send)
+
+    def _too_busy(self) -> RejectedRequest:
+        gate = self.heavy_gate
+        return RejectedRequest(
+            429,
+            "rate_limited",
+            f"too many heavy requests for your account at once: at most {gate.running} "
+            f"running and {gate.waiting} waiting",
+            "wait for the answers to your earlier requests before sending more",
+            retry_after_s=1.0,
+        )
 
     def _check(
         self, key: str, limit: int, window_s: float, now_ms: int, whose: str, cost: int = 1
-    ) -> None:
+    ) -> RateDecision:
         decision = self.limiter.hit(key, limit, window_s, now_ms, cost)
         if not decision.allowed:
             raise _too_many(decision, limit, window_s, whose)
+        return decision
 
     def _check_auth(
         self, path: str, ip: str, user: str | None, body: bytes | None, now_ms: int
@@ -355,6 +468,16 @@ class RateLimitMiddleware:
             )
             return
         await self.app(scope, receive, send)
+
+
+def _is_heavy(scope: Scope) -> bool:
+    """A read that scans many rows, or a computation: :data:`HEAVY_READ_PATHS`, and POSTs
+    under :data:`HEAVY_COMPUTE_PREFIX`."""
+    path: str = scope["path"]
+    method: str = scope["method"]
+    return (method == "GET" and path in HEAVY_READ_PATHS) or (
+        method == "POST" and path.startswith(HEAVY_COMPUTE_PREFIX)
+    )
 
 
 def verified_claims(scope: Scope, token: str) -> AccessClaims | None:

@@ -48,6 +48,7 @@ from xor_trading.domain.users import Role
 from xor_trading.persistence.database import DbSession
 from xor_trading.persistence.repositories import auth_tokens as tokens_repo
 from xor_trading.persistence.repositories import users as users_repo
+from xor_trading.persistence.repositories.users import UserAuthState
 from xor_trading.persistence.tables.users import UserRow
 from xor_trading.persistence.types import new_id
 from xor_trading.security import recovery_codes, totp
@@ -55,7 +56,12 @@ from xor_trading.security.audit_chain import DetailValue
 from xor_trading.security.envelope import SealedSecret, aad_for
 from xor_trading.security.tokens import hash_opaque_token, new_opaque_token
 from xor_trading.services.audit import record_audit
-from xor_trading.services.authentication import invalidate_auth_state, require_recent_mfa
+from xor_trading.services.authentication import (
+    auth_state_cache,
+    cached_profile,
+    invalidate_auth_state,
+    require_recent_mfa,
+)
 from xor_trading.services.container import Container
 from xor_trading.services.principal import Principal
 
@@ -583,6 +589,8 @@ class AuthService:
                     )
         if result is None:
             raise AuthenticationError(LOGIN_FAILED_MESSAGE, LOGIN_FAILED_HINT)
+        if result.tokens is not None:
+            invalidate_auth_state(self.c, user_id)  # /auth/me shows the new last login
         return result
 
     def login_mfa(self, mfa_token: str, code: str) -> TokenPair:
@@ -615,6 +623,7 @@ class AuthService:
                 raise AuthenticationError(failure.message, failure.hint)
             raise failure
         assert pair is not None
+        invalidate_auth_state(self.c, claims.user_id)  # /auth/me shows the new last login
         return pair
 
     # -- refresh and logout ----------------------------------------------------------------
@@ -676,14 +685,37 @@ class AuthService:
 
     # -- the current user --------------------------------------------------------------------
 
+    def cached_me(self, principal: Principal) -> UserView | None:
+        """The caller's account from the authentication cache (no I/O), or ``None`` when
+        it is not cached: then call :meth:`me` (off the event loop)."""
+        profile = cached_profile(self.c, principal.user_id)
+        return profile if isinstance(profile, UserView) else None
+
     def me(self, principal: Principal) -> UserView:
+        """The caller's account: cached, else read (blocking) and cached with the state
+        read from the same row, so the next requests of this process need no database
+        until the entry expires or a change invalidates it (ADR 0012)."""
+        cached = self.cached_me(principal)
+        if cached is not None:
+            return cached
+        cache = auth_state_cache(self.c)
+        generation = cache.generation  # before the read: a change meanwhile wins
         with self.c.database.read_session() as session:
             row = users_repo.get_user(session, principal.user_id)
             if row is None:
+                cache.put(principal.user_id, None, generation)
                 raise AuthenticationError(
                     "this account no longer exists", "log in with another account"
                 )
-            return UserView.of(row)
+            view = UserView.of(row)
+            state = UserAuthState(
+                is_active=row.is_active,
+                role=row.role,
+                password_changed_at=row.password_changed_at,
+                mfa_enabled=row.mfa_enabled,
+            )
+        cache.put(principal.user_id, state, generation, profile=view)
+        return view
 
     def change_password(
         self, principal: Principal, current_password: str, new_password: str

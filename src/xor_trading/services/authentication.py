@@ -19,6 +19,13 @@ on or off, session revocation) calls :func:`invalidate_auth_state` after its tra
 commits, so the very next request *in the same process* sees it; another worker process
 sees it within :data:`AUTH_STATE_TTL_S` (ADR 0012). A generation counter keeps a read
 that started before an invalidation from putting its stale answer back.
+
+**The profile rides along.** An entry may also carry the user's public profile (what
+``GET /api/v1/auth/me`` shows: :class:`~xor_trading.services.auth_service.UserView`),
+read from the same row at the same time as the state. It lives and dies with the entry:
+the same TTL, the same invalidation, so ``/auth/me`` on a cache hit reads no database and
+is never staler than the role check itself. Every change of a field it shows (role,
+active flag, MFA on or off, last login) therefore invalidates too.
 """
 
 from __future__ import annotations
@@ -60,6 +67,8 @@ class AuthStateCache:
     ``None`` is cached too (no such user), so a flood of valid tokens of a deleted user
     does not reach the database either. Entries expire ``ttl_s`` seconds after they were
     read (``monotonic``, injectable for tests); :meth:`invalidate` drops one at once.
+    An entry may carry a ``profile`` read with the state (:meth:`profile`): this module
+    does not know its type (the service that shows it does, and checks it).
     """
 
     def __init__(
@@ -71,7 +80,8 @@ class AuthStateCache:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self.monotonic = monotonic
-        self._entries: dict[str, tuple[float, UserAuthState | None]] = {}
+        # user id -> (expires at, monotonic s; state; profile read with it, or None)
+        self._entries: dict[str, tuple[float, UserAuthState | None, object | None]] = {}
         self._generation = 0
         self._lock = threading.Lock()
 
@@ -87,15 +97,30 @@ class AuthStateCache:
             return MISS
         return entry[1]
 
-    def put(self, user_id: str, state: UserAuthState | None, generation: int) -> None:
-        """Cache ``state``, read after :attr:`generation` was ``generation``; dropped when
-        an invalidation happened since (the read may predate the change)."""
+    def profile(self, user_id: str) -> object | None:
+        """The profile cached with the user's current state, or ``None`` (no entry, an
+        expired one, or one put without a profile)."""
+        entry = self._entries.get(user_id)
+        if entry is None or entry[0] <= self.monotonic():
+            return None
+        return entry[2]
+
+    def put(
+        self,
+        user_id: str,
+        state: UserAuthState | None,
+        generation: int,
+        profile: object | None = None,
+    ) -> None:
+        """Cache ``state`` (and the ``profile`` read with it), read after
+        :attr:`generation` was ``generation``; dropped when an invalidation happened since
+        (the read may predate the change). Replaces the user's entry, profile included."""
         with self._lock:
             if generation != self._generation:
                 return
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()  # bounded; refilled at one read per active user
-            self._entries[user_id] = (self.monotonic() + self.ttl_s, state)
+            self._entries[user_id] = (self.monotonic() + self.ttl_s, state, profile)
 
     def invalidate(self, user_id: str) -> None:
         """Forget ``user_id`` now, and refuse every read still in flight (generation)."""
@@ -120,10 +145,11 @@ def auth_state_cache(container: Container) -> AuthStateCache:
 
 
 def invalidate_auth_state(container: Container, user_id: str) -> None:
-    """Make the next request of ``user_id`` in this process read their state afresh.
+    """Make the next request of ``user_id`` in this process read their state (and
+    profile) afresh.
 
     Call it *after* the transaction that changed the user's role, active flag, password,
-    MFA state or sessions has committed.
+    MFA state, sessions or a field of their profile (last login) has committed.
     """
     auth_state_cache(container).invalidate(user_id)
 
@@ -131,6 +157,11 @@ def invalidate_auth_state(container: Container, user_id: str) -> None:
 def cached_auth_state(container: Container, user_id: str) -> UserAuthState | CacheMiss | None:
     """The cached state of ``user_id`` without any I/O (a :class:`CacheMiss` when not cached)."""
     return auth_state_cache(container).get(user_id)
+
+
+def cached_profile(container: Container, user_id: str) -> object | None:
+    """The profile cached with ``user_id``'s current state (no I/O), or ``None``."""
+    return auth_state_cache(container).profile(user_id)
 
 
 def load_auth_state(container: Container, user_id: str) -> UserAuthState | None:

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from xor_trading.core.clock import TestClock
+from xor_trading.persistence.repositories import users as users_repo
 from xor_trading.persistence.tables.users import UserRow
 from xor_trading.security import totp
 from xor_trading.services.authentication import AUTH_STATE_TTL_S, auth_state_cache
@@ -163,3 +164,117 @@ def test_a_token_is_verified_once_not_once_per_request(
     bad = client.get(f"{API}/auth/me", headers={"Authorization": "Bearer not-a-jwt"})
     assert (bad.status_code, bad.json()["code"]) == (401, "unauthenticated")
     assert decoded[1:] == ["not-a-jwt", "not-a-jwt"]
+
+
+# -- GET /auth/me from the cache -------------------------------------------------------------
+
+
+@pytest.fixture
+def user_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the user-row reads made from now on (state or whole row)."""
+    reads: list[str] = []
+    for name in ("get_user", "get_auth_state"):
+        original = getattr(users_repo, name)
+
+        def counting(*args: Any, _name: str = name, _original: Any = original) -> Any:
+            reads.append(_name)
+            return _original(*args)
+
+        monkeypatch.setattr(users_repo, name, counting)
+    return reads
+
+
+def test_me_on_a_cache_hit_reads_no_database(
+    client: TestClient, make_user: Callable[..., Any], slow_expiry: FakeMonotonic,
+    user_reads: list[str],
+) -> None:  # fmt: skip
+    user = make_user()
+    first = client.get(f"{API}/auth/me", headers=user.headers)
+    assert first.status_code == 200
+    assert user_reads == ["get_auth_state", "get_user"]  # the miss: state, then the row
+    user_reads.clear()
+    again = [client.get(f"{API}/auth/me", headers=user.headers) for _ in range(3)]
+    assert user_reads == []
+    assert [r.json() for r in again] == [first.json()] * 3
+    assert first.json() == {
+        "id": user.id,
+        "email": user.email,
+        "role": "trader",
+        "is_active": True,
+        "mfa_enabled": False,
+        "created_at": "2025-06-01T00:00:00Z",
+        "last_login_at": None,
+    }
+    assert first.headers["content-type"] == "application/json"
+
+
+def test_me_reads_afresh_once_the_entry_expires(
+    client: TestClient, make_user: Callable[..., Any], slow_expiry: FakeMonotonic,
+    user_reads: list[str],
+) -> None:  # fmt: skip
+    user = make_user()
+    client.get(f"{API}/auth/me", headers=user.headers)
+    user_reads.clear()
+    slow_expiry.now += HOUR_S
+    assert client.get(f"{API}/auth/me", headers=user.headers).status_code == 200
+    assert user_reads == ["get_auth_state", "get_user"]
+
+
+def test_me_shows_a_role_change_on_the_next_request(
+    client: TestClient, make_user: Callable[..., Any], slow_expiry: FakeMonotonic
+) -> None:
+    admin, user = make_user(role="admin"), make_user(role="trader")
+    assert client.get(f"{API}/auth/me", headers=user.headers).json()["role"] == "trader"
+
+    patch = client.patch(f"{API}/users/{user.id}", json={"role": "viewer"}, headers=admin.headers)
+    assert patch.status_code == 200, patch.text
+
+    assert client.get(f"{API}/auth/me", headers=user.headers).json()["role"] == "viewer"
+
+
+def test_me_shows_mfa_on_and_off_on_the_next_request(
+    client: TestClient, make_user: Callable[..., Any], container: Container,
+    slow_expiry: FakeMonotonic,
+) -> None:  # fmt: skip
+    user = make_user()
+    assert client.get(f"{API}/auth/me", headers=user.headers).json()["mfa_enabled"] is False
+    secret = client.post(f"{API}/auth/mfa/enrol", headers=user.headers).json()["secret"]
+    code = totp.code_at_step(secret, totp.step_at(container.clock.now_ms()))
+    verify = client.post(f"{API}/auth/mfa/verify", json={"code": code}, headers=user.headers)
+    assert verify.status_code == 200, verify.text
+
+    assert client.get(f"{API}/auth/me", headers=user.headers).json()["mfa_enabled"] is True
+    stepped_up = {"Authorization": f"Bearer {verify.json()['access_token']}"}
+    assert client.post(f"{API}/auth/mfa/disable", headers=stepped_up).status_code == 200
+    assert client.get(f"{API}/auth/me", headers=stepped_up).json()["mfa_enabled"] is False
+
+
+def test_me_shows_the_new_last_login_on_the_next_request(
+    client: TestClient, make_user: Callable[..., Any], clock: TestClock,
+    slow_expiry: FakeMonotonic,
+) -> None:  # fmt: skip
+    user = make_user()
+    assert client.get(f"{API}/auth/me", headers=user.headers).json()["last_login_at"] is None
+    clock.advance(60_000)
+    login = client.post(f"{API}/auth/login", json={"email": user.email, "password": user.password})
+    assert login.status_code == 200, login.text
+
+    me = client.get(f"{API}/auth/me", headers=user.headers).json()
+    assert me["last_login_at"] == "2025-06-01T00:01:00Z"
+
+
+def test_me_shows_a_change_made_elsewhere_within_the_ttl(
+    client: TestClient, make_user: Callable[..., Any], container: Container
+) -> None:
+    clock = FakeMonotonic()
+    auth_state_cache(container).monotonic = clock
+    user = make_user()
+    assert client.get(f"{API}/auth/me", headers=user.headers).json()["role"] == "trader"
+
+    with container.database.session() as session:
+        session.execute(update(UserRow).where(UserRow.id == user.id).values(role="viewer"))
+
+    clock.now += AUTH_STATE_TTL_S * 0.9
+    assert client.get(f"{API}/auth/me", headers=user.headers).json()["role"] == "trader"
+    clock.now += AUTH_STATE_TTL_S * 0.1
+    assert client.get(f"{API}/auth/me", headers=user.headers).json()["role"] == "viewer"

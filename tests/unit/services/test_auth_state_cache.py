@@ -62,3 +62,36 @@ def test_the_cache_stays_bounded() -> None:
     assert [cache.get(f"u{n}") for n in range(3)] == [STATE] * 3
     cache.put("u3", STATE, cache.generation)  # full: start again rather than grow
     assert [cache.get(f"u{n}") for n in range(4)] == [MISS, MISS, MISS, STATE]
+
+
+PROFILE = ("the profile read with STATE",)
+
+
+def test_a_profile_lives_and_dies_with_its_entry() -> None:
+    clock = Clock()
+    cache = AuthStateCache(ttl_s=1.0, monotonic=clock)
+    assert cache.profile("u") is None
+    cache.put("u", STATE, cache.generation, profile=PROFILE)
+    assert (cache.get("u"), cache.profile("u")) == (STATE, PROFILE)
+    clock.now += 0.999
+    assert cache.profile("u") is PROFILE
+    clock.now += 0.001
+    assert cache.profile("u") is None
+
+
+def test_invalidate_drops_the_profile_and_refuses_one_read_before_it() -> None:
+    cache = AuthStateCache(monotonic=Clock())
+    cache.put("u", STATE, cache.generation, profile=PROFILE)
+    before = cache.generation
+    cache.invalidate("u")
+    assert cache.profile("u") is None
+    cache.put("u", STATE, before, profile=PROFILE)  # read before the change: not kept
+    assert cache.profile("u") is None
+
+
+def test_a_state_put_without_a_profile_drops_the_older_profile() -> None:
+    """The profile is only ever as fresh as the state it was read with."""
+    cache = AuthStateCache(monotonic=Clock())
+    cache.put("u", STATE, cache.generation, profile=PROFILE)
+    cache.put("u", STATE, cache.generation)
+    assert (cache.get("u"), cache.profile("u")) == (STATE, None)
