@@ -13,6 +13,7 @@ from xor_trading.cli.indicator_commands import indicators_app
 from xor_trading.cli.kill_switch_commands import kill_switch_app
 from xor_trading.cli.market_commands import market_app
 from xor_trading.cli.openapi_command import openapi_app
+from xor_trading.cli.platform_command import platform
 from xor_trading.cli.replay_command import replay
 from xor_trading.cli.serve_command import serve
 from xor_trading.cli.strategy_commands import strategies_app
@@ -47,6 +48,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(openapi_app, name="openapi")
 app.command()(serve)
 app.command()(worker)
+app.command()(platform)
 app.command(no_args_is_help=True)(replay)
 
 

@@ -1,4 +1,4 @@
-"""``xor worker``: run bots (paper trading) until SIGTERM or Ctrl-C.
+"""``xor worker``: run bots (paper and live trading) until SIGTERM or Ctrl-C.
 
 Order of events:
 
@@ -13,8 +13,13 @@ Order of events:
    within 30 s (a hard deadline: past it, it exits with code 1).
 
 Candles come from the exchange's public market data (``--feed market``, the default) or
-from the local candle store (``--feed replay``, for demos; ``--replay-speed``). Live bots
-are not run by this command yet: they stay for a worker with live trading enabled.
+from the local candle store (``--feed replay``, for demos; ``--replay-speed``).
+
+Live bots are run too (``--no-live`` leaves them to another worker): each is built by
+:class:`~xor_trading.services.live_venue.CcxtLiveVenueFactory` from this process's
+container (its exchange key is decrypted here, its orders go to the exchange or to the
+server's ``exchange_url_overrides``) and trades only after its startup reconciliation
+passed (docs/live-trading.md).
 """
 
 from __future__ import annotations
@@ -28,16 +33,19 @@ from typing import Annotated
 import typer
 
 from xor_trading.cli.errors import exit_on_xor_error
+from xor_trading.core.crash_points import armed_crash_point
 from xor_trading.data.candle_feed import CandleFeed
 from xor_trading.data.candle_store import ParquetCandleStore
 from xor_trading.data.replay_feed import ReplayCandleFeed
 from xor_trading.exchanges.ccxt_client.market_feed import CcxtCandleFeed
+from xor_trading.execution.unknown_resolution import UnknownResolutionConfig
 from xor_trading.persistence.migrate import upgrade_to_head
 from xor_trading.runtime.bot_spec import BotSpec
 from xor_trading.runtime.lease import LeaseTiming
 from xor_trading.runtime.settings import Settings, load_settings
 from xor_trading.services.bot_worker import BotWorker, FeedFactory, WorkerOptions
 from xor_trading.services.container import build_container
+from xor_trading.services.live_venue import CcxtLiveVenueFactory, LiveOptions, ws_url_of
 
 SHUTDOWN_DEADLINE_S = 30.0
 DEADLINE_EXIT_CODE = 1
@@ -58,7 +66,9 @@ def _feed_factory(kind: FeedKind, settings: Settings, speed: float) -> FeedFacto
         return replay
 
     def market(spec: BotSpec) -> CandleFeed:
-        return CcxtCandleFeed.connect(spec.exchange)
+        base_url = settings.exchange_url_overrides.get(spec.exchange)
+        ws_url = ws_url_of(base_url) if base_url else None
+        return CcxtCandleFeed.connect(spec.exchange, base_url=base_url, ws_url=ws_url)
 
     return market
 
@@ -103,15 +113,49 @@ def worker(
     max_bots: Annotated[
         int | None, typer.Option(min=1, help="Run at most this many bots in this process.")
     ] = None,
+    live: Annotated[
+        bool, typer.Option(help="Also run live bots (--no-live: paper bots only).")
+    ] = True,
+    in_flight_check_ms: Annotated[
+        int,
+        typer.Option(min=100, max=60_000, help="Live: how often open orders are checked (ms)."),
+    ] = 1_000,
+    not_found_span_ms: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=600_000,
+            help=(
+                "Live: how long an unacknowledged order must stay 'not found' at the exchange "
+                "before it is final (ms; lower it only against the simulated venue)."
+            ),
+        ),
+    ] = UnknownResolutionConfig().min_not_found_span_ms,
 ) -> None:
-    """Run paper bots until SIGTERM/Ctrl-C (leases: several workers may share a database)."""
+    """Run paper and live bots until SIGTERM/Ctrl-C (leases: several workers may share a
+    database)."""
+    armed_crash_point()  # a mistyped XOR_CRASH_POINT fails here, not silently
     settings = load_settings()
     container = build_container(settings)
     try:
         upgrade_to_head(container.database)
         options = WorkerOptions(timing=LeaseTiming(), poll_every_ms=poll_ms, max_bots=max_bots)
+        live_factory = (
+            CcxtLiveVenueFactory(
+                container,
+                LiveOptions(
+                    in_flight_check_interval_ms=in_flight_check_ms,
+                    unknown=UnknownResolutionConfig(min_not_found_span_ms=not_found_span_ms),
+                ),
+            )
+            if live
+            else None
+        )
         bot_worker = BotWorker(
-            container, _feed_factory(feed, settings, replay_speed), options=options
+            container,
+            _feed_factory(feed, settings, replay_speed),
+            options=options,
+            live_venue_factory=live_factory,
         )
         finished = asyncio.run(_run(bot_worker, flatten_on_exit))
     finally:

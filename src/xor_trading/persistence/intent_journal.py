@@ -21,6 +21,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from xor_trading.core.clock import Clock
+from xor_trading.core.crash_points import crash_point
 from xor_trading.core.errors import SubmissionRefusedError
 from xor_trading.domain.orders import Order
 from xor_trading.persistence.database import Database
@@ -74,6 +75,7 @@ class FencedIntentJournal:
                         self.owner_id, self.bot_id, order, to_datetime(self._clock.now_ms())
                     )
                 )
+                crash_point("before_intent_commit")  # R4 tests only; a no-op otherwise
         except SQLAlchemyError as exc:
             logger.error("intent of order %s not recorded: %s", order.order_id, type(exc).__name__)
             raise SubmissionRefusedError(
@@ -81,3 +83,4 @@ class FencedIntentJournal:
                 f"({type(exc).__name__}); it was not sent",
                 "check the database; the bot sends nothing it cannot record first",
             ) from exc
+        crash_point("after_commit_before_send")

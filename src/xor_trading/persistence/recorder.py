@@ -56,6 +56,7 @@ from sqlalchemy.exc import IntegrityError
 
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import Clock
+from xor_trading.core.crash_points import crash_point
 from xor_trading.core.ids import OrderId, Symbol
 from xor_trading.domain.events import (
     CandleClosed,
@@ -238,6 +239,8 @@ class BusRecorder:
             raise LookupError(
                 f"status of an order the order source does not know: {event.order_id}"
             )
+        if event.status is OrderStatus.ACCEPTED:
+            crash_point("after_ack_before_persist")  # R4 tests only; a no-op otherwise
         at = to_datetime(event.ts_ms)
         with self._db.session() as session:
             row = get_order_by_client_id(session, client_order_id_for(self.bot_id, order.order_id))
@@ -307,6 +310,7 @@ class BusRecorder:
                     self._apply_position(session, event)
 
     def _on_fill(self, event: OrderFilled) -> None:
+        crash_point("after_fill_before_position")  # R4 tests only; a no-op otherwise
         fill = event.fill
         change = self._pending_positions.pop(fill.symbol, None)
         if change is not None and change.ts_ms != fill.ts_ms:  # not this fill's: keep it apart

@@ -86,9 +86,10 @@ def _starting_balances(spec: BotSpec, quote: str) -> dict[str, Decimal]:
     return balances
 
 
-def paper_venue(spec: BotSpec, clock: Clock) -> SimulatedVenue:
+def paper_venue(spec: BotSpec, clock: Clock, *, trade_id_prefix: str = "T-") -> SimulatedVenue:
     """The simulated venue of a paper bot: the spec's symbols, fill model and balances
-    (the quote currency defaults to :data:`DEFAULT_PAPER_BALANCE`). No key, no network."""
+    (the quote currency defaults to :data:`DEFAULT_PAPER_BALANCE`). No key, no network.
+    ``trade_id_prefix``: unique per run of the bot (the worker passes the lease's)."""
     instruments = bot_instruments(spec)
     quote = quote_of(spec, instruments)
     return SimulatedVenue(
@@ -97,6 +98,7 @@ def paper_venue(spec: BotSpec, clock: Clock) -> SimulatedVenue:
         spec.paper_venue,
         balances=_starting_balances(spec, quote),
         name=f"paper:{spec.exchange}",
+        trade_id_prefix=trade_id_prefix,
     )
 
 
@@ -113,6 +115,7 @@ class AssembledBot:
     started: bool = False
     _sim: SimulatedVenue | None = field(default=None, repr=False)
     _test_clock: TestClock | None = field(default=None, repr=False)
+    _unplaced: list[Order] = field(default_factory=list, repr=False)  # see restore_order
 
     @property
     def matching_venue(self) -> SimulatedVenue | None:
@@ -141,6 +144,8 @@ class AssembledBot:
         if self._test_clock is not None:
             self._test_clock.set_time(candle.ts_ms)
         if self._sim is not None:
+            if self._unplaced:
+                self._place_restored(self._sim, sym, candle)
             self._sim.on_candle(sym, candle)
         if self._test_clock is not None:
             self._test_clock.set_time(candle.ts_ms + candle.timeframe_ms)
@@ -196,7 +201,22 @@ class AssembledBot:
             # The venue works what is left; its reports name the order, so the engine
             # applies them to the restored order (filled quantity included).
             placed = replace(order, quantity=Quantity(order.remaining_qty), history=[])
-            self._sim.submit_order(placed)
+            unpriced = placed.limit_price is None and placed.stop_price is None
+            if unpriced and not self._sim.has_price(placed.symbol):
+                # A market order needs a last price and the new venue has none yet: it is
+                # placed at the first live candle, whose open it fills at.
+                self._unplaced.append(placed)
+            else:
+                self._sim.submit_order(placed)
+
+    def _place_restored(self, sim: SimulatedVenue, symbol: Symbol, candle: Candle) -> None:
+        due = [o for o in self._unplaced if o.symbol == symbol]
+        if not due:
+            return
+        self._unplaced = [o for o in self._unplaced if o.symbol != symbol]
+        sim.note_price(symbol, candle.open)
+        for order in due:
+            sim.submit_order(order)
 
 
 def _strategy_of(spec: BotSpec) -> tuple[type[Strategy[Any]], StrategyConfig]:

@@ -6,18 +6,23 @@
    closed candles before the current one; strategies and indicators see them
    (:meth:`AssembledBot.warm_up`), the venue does not, and the command guard drops every
    order meanwhile: history is never traded.
-2. **Reconciliation** (the injected ``reconcile`` coroutine: a live bot's startup gate;
-   none for paper). No order is sent before it returns.
+2. **Reconciliation**: a live bot's :class:`~xor_trading.runtime.live_session.LiveSession`
+   starts its port and runs the startup gate (or the injected ``reconcile`` coroutine;
+   none for paper). No order is sent before it returns; a gate that refuses moves the
+   bot to ``HALTED`` (an alert) and the bot sends nothing at all, not even a cancel.
 3. The guard opens, strategies start (``on_start``), the lifecycle leaves ``STARTING``
    (or, for a bot taken over in the loop, walks to the state its positions call for).
 4. **Candles.** ``feed.closed_candles`` of every symbol, from the first candle after the
    warm-up, each handed to :meth:`AssembledBot.feed_candle` exactly as a backtest does.
-   After each one a strategy failure moves the bot to ``ERROR`` and ends the run.
+   After each one a strategy failure moves the bot to ``ERROR`` and ends the run. A live
+   bot's session watches beside them (in-flight checks, resync after a reconnect).
 
 Control (from the supervisor, same event loop): :meth:`pause` (no new entries; exits,
 stops and targets still managed), :meth:`resume` (through ``STARTING`` again),
 :meth:`fence` (the lease is lost: nothing at all is sent any more, at once),
-:meth:`wind_down` (cancel open orders, optionally flatten; before a stop or a halt).
+:meth:`wind_down` (cancel open orders, optionally flatten; before a stop or a halt);
+:meth:`leave` is its awaitable form, which for a live bot waits until the venue confirms
+that no order of the bot is open any more (kill switch, R16).
 
 A failure of the runtime itself (the feed, the database under the recorder) moves the
 bot to ``ERROR`` with the error's sentence; cancellation (a stop) does not.
@@ -43,6 +48,7 @@ from xor_trading.domain.orders import OrderSide, OrderType
 from xor_trading.runtime.bot_assembly import AssembledBot
 from xor_trading.runtime.command_guard import CommandGuard
 from xor_trading.runtime.lifecycle_tracker import LifecycleTracker
+from xor_trading.runtime.live_session import LiveSession, LiveTradingHaltedError
 from xor_trading.timeseries.price_grid import tick_of
 
 logger = logging.getLogger("xor.runtime")
@@ -64,6 +70,7 @@ class BotRuntime:
         *,
         warmup_candles: int | None = None,
         reconcile: Reconcile | None = None,
+        live: LiveSession | None = None,
     ) -> None:
         self.bot = bot
         self.guard = guard
@@ -71,6 +78,8 @@ class BotRuntime:
         self._feed = feed
         self._clock = clock
         self._reconcile = reconcile
+        self.live = live
+        self.halted_by_reconciliation = False  # the venue disagrees: send nothing at all
         self._timeframe = Timeframe.parse(bot.spec.timeframe)
         strategies_need = max(r.strategy.warmup_bars for r in bot.runners.values())
         self.warmup_candles = strategies_need + 1 if warmup_candles is None else warmup_candles
@@ -97,6 +106,9 @@ class BotRuntime:
             inner = exc.exceptions[0] if isinstance(exc, ExceptionGroup) else exc
             if isinstance(inner, _StrategyFailedError):
                 return
+            if isinstance(inner, LiveTradingHaltedError):
+                self._halt(inner)
+                return
             sentence = (
                 inner.message if isinstance(inner, XorError) else f"{type(inner).__name__}: {inner}"
             )
@@ -104,8 +116,23 @@ class BotRuntime:
             self.guard.fenced_reason = f"the bot's runtime failed: {sentence}"
             self.tracker.move(BotState.ERROR, f"runtime failure: {sentence}"[:255])
 
+    async def close(self) -> None:
+        """Release what the run holds outside the process (a live bot's connections); call
+        once the run is over and the bot left (:meth:`leave`)."""
+        if self.live is not None:
+            await self.live.close()
+
+    def _halt(self, error: LiveTradingHaltedError) -> None:
+        logger.error("bot %s halted: %s", self.bot.spec.bot_id, error.message)
+        self.halted_by_reconciliation = True
+        self.guard.fenced_reason = f"the bot is halted: {error.message}"
+        self.tracker.move(BotState.HALTED, error.message[:255])
+
     async def _run(self) -> None:
         start_ms = await self._warm_up()
+        if self.live is not None:
+            await self.live.start()
+            await self.live.gate("at startup")
         if self._reconcile is not None:
             await self._reconcile()
         self.guard.warming_up = False
@@ -118,6 +145,8 @@ class BotRuntime:
         async with asyncio.TaskGroup() as group:
             for symbol in self.bot.runners:
                 group.create_task(self._trade(symbol, start_ms))
+            if self.live is not None:
+                group.create_task(self.live.watch())
 
     async def _warm_up(self) -> int:
         """Replay history to the strategies; the open time of the first live candle."""
@@ -202,6 +231,25 @@ class BotRuntime:
             venue = self.bot.matching_venue
             if venue is not None and last is not None:
                 venue.fill_market_orders_at_close(symbol, last, now)
+
+    async def leave(self, *, cancel_orders: bool, flatten: bool) -> None:
+        """:meth:`wind_down`, awaited: a live bot's open orders are cancelled until the venue
+        confirms none is open (its session's deadline); a bot halted by reconciliation
+        sends nothing (the venue and the bot disagree: a person decides)."""
+        if self.live is None:
+            self.wind_down(cancel_orders=cancel_orders, flatten=flatten)
+            return
+        if self.halted_by_reconciliation or not self.ready.is_set():
+            return  # never reconciled, or disagreeing with the venue: send nothing
+        if cancel_orders or flatten:
+            confirmed = await self.live.cancel_all()
+            logger.info(
+                "bot %s: open orders cancelled%s",
+                self.bot.spec.bot_id, "" if confirmed else " (not all confirmed by the venue)",
+            )  # fmt: skip
+        if flatten:
+            self.wind_down(cancel_orders=False, flatten=True)
+            await self.live.settle_orders()  # the closing orders are answered before close
 
     def _strategy_of(self, symbol: Symbol) -> StrategyId:
         return self.bot.runners[symbol].strategy.ctx.strategy_id

@@ -7,7 +7,10 @@ It is the kernel's ``command_gate`` for a bot (``runtime/kernel.py``). In order:
    (``OrderDenied``, rule ``fenced``), so the recorder writes why.
 2. **Warming up** (history is being replayed, or a live bot is not reconciled yet):
    nothing passes and nothing is recorded: history is never traded.
-3. **New entries** (an order that opens or adds to a position) are refused while the bot
+3. **Reconciling** (a live bot resyncs with the venue after its private stream
+   reconnected): no new order of any kind passes until the resync is done (rule
+   ``reconciling``, an ``OrderDenied`` on the bus); cancels pass.
+4. **New entries** (an order that opens or adds to a position) are refused while the bot
    is paused (rule ``paused``) or while the injected :data:`EntryPolicy` says no (the
    kill switch, an exhausted fee balance: its rule and sentence). The refusal is an
    ``OrderDenied`` on the bus: a denied order row and a ``denial`` risk event.
@@ -31,6 +34,7 @@ EntryPolicy = Callable[[], tuple[str, str] | None]
 
 PAUSED_RULE = "paused"
 FENCED_RULE = "fenced"
+RECONCILING_RULE = "reconciling"
 
 
 def adds_exposure(reduce_only: bool, side: OrderSide, quantity: Decimal, position: Decimal) -> bool:
@@ -61,6 +65,7 @@ class CommandGuard:
         self.warming_up = True
         self.paused = False
         self.fenced_reason: str | None = None
+        self.reconciling_reason: str | None = None  # set while a live bot resyncs
         self.last_refusal: str | None = None  # the last sentence an entry was refused with
 
     def attach(self, kernel: TradingKernel) -> None:
@@ -72,6 +77,9 @@ class CommandGuard:
                 self._deny(command, FENCED_RULE, self.fenced_reason)
             return False
         if self.warming_up:
+            return False
+        if isinstance(command, SubmitOrder) and self.reconciling_reason is not None:
+            self._deny(command, RECONCILING_RULE, self.reconciling_reason)
             return False
         if isinstance(command, SubmitOrder) and self._is_entry(command):
             if self.paused:

@@ -11,7 +11,9 @@ Every ``poll_every_ms`` (:meth:`Supervisor.tick`):
 3. Follow the recorded state of each bot it runs: ``paused`` -> :meth:`pause`,
    ``starting`` again -> :meth:`resume`; a bot no longer wanted (stopped, deleted,
    halted, failed) is wound down (the directory says how: cancel its open orders,
-   flatten for a kill switch that asks for it), fenced, stopped and its lease released.
+   flatten for a kill switch that asks for it; a live bot waits until the venue confirms
+   its orders are cancelled), fenced, stopped and its lease released. Bots are followed
+   concurrently, so a global kill switch cancels every bot's orders at once.
 4. Acquire the lease of each wanted bot not running here and start its runtime (built by
    the injected factory, which restores what an earlier run left).
 
@@ -119,8 +121,7 @@ class Supervisor:
         await self._renew_due()
         if wanted is None:
             return
-        for bot_id in list(self.held):
-            await self._follow(bot_id, wanted.get(bot_id))
+        await asyncio.gather(*(self._follow(b, wanted.get(b)) for b in list(self.held)))
         for bot_id, state in wanted.items():
             if bot_id in self.held:
                 continue
@@ -186,7 +187,10 @@ class Supervisor:
             except Exception:
                 logger.exception("could not read how to wind down bot %s", bot_id)
                 how = WindDown()
-            runtime.wind_down(cancel_orders=how.cancel_orders, flatten=how.flatten)
+            try:
+                await runtime.leave(cancel_orders=how.cancel_orders, flatten=how.flatten)
+            except Exception:
+                logger.exception("could not wind down bot %s", bot_id)
             await self._stop(bot_id, "the bot is no longer meant to run", release=True)
             return
         if held.task.done():
@@ -210,6 +214,10 @@ class Supervisor:
         held.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(held.task, STOP_TIMEOUT_S)
+        try:
+            await asyncio.wait_for(held.runtime.close(), STOP_TIMEOUT_S)
+        except Exception:
+            logger.exception("could not close the connections of bot %s", bot_id)
         if release:
             self._release(held.lease)
 
@@ -220,5 +228,8 @@ class Supervisor:
         for bot_id in list(self.held):
             held = self.held[bot_id]
             if flatten:
-                held.runtime.wind_down(cancel_orders=True, flatten=True)
+                try:
+                    await held.runtime.leave(cancel_orders=True, flatten=True)
+                except Exception:
+                    logger.exception("could not flatten bot %s", bot_id)
             await self._stop(bot_id, "the worker is shutting down", release=True)

@@ -29,6 +29,7 @@ from xor_trading.domain.bot_lifecycle import (
 )
 from xor_trading.persistence.database import DbSession
 from xor_trading.persistence.repositories import bots as bots_repo
+from xor_trading.persistence.repositories import orders as orders_repo
 from xor_trading.persistence.repositories.bots import BotSort
 from xor_trading.persistence.tables.bots import BotRow, BotStateHistoryRow, BotVersionRow
 from xor_trading.services.audit import record_audit
@@ -471,6 +472,13 @@ class BotService:
                     "read the bot again and retry",
                 )
             verify_credential(session, owner_id, config)
+            if config.mode.value != row.mode and orders_repo.bot_has_orders(session, bot_id):
+                # R13: a bot's orders are paper or live by its mode; never both in one bot.
+                raise ConflictError(
+                    f"bot {bot_id} has {row.mode} orders on record; its mode cannot change",
+                    f"create a new bot to trade {config.mode.value} (paper and live records "
+                    "are never mixed)",
+                )
             check_risk_within_caps(session, config.risk)
             if config.name != row.name and bots_repo.name_taken(
                 session, owner_id, config.name, except_bot_id=bot_id

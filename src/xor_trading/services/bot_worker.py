@@ -7,13 +7,17 @@ database and, for each bot it acquires, builds the runtime:
   :class:`~xor_trading.runtime.bot_spec.BotSpec`; the stake and the paper capital come from
   :class:`WorkerOptions` (the configuration has no such fields yet).
 * **Venue.** Paper: the simulated venue (no key is ever loaded, no client built). Live:
-  the injected :data:`LiveVenueFactory` (the CCXT live port and its reconciliation,
-  which decrypt the key through the exchange key service); without one, live bots are
-  left to a worker that has it (never acquired here).
+  the injected :data:`LiveVenueFactory` (``services/live_venue.py``: the CCXT live port,
+  built with the bot's decrypted key); once the bot is assembled and restored it gives
+  the bot's :class:`~xor_trading.runtime.live_session.LiveSession` (the startup gate,
+  in-flight checks, cancel-all). Without a factory, live bots are left to a worker that
+  has one (never acquired here).
 * **Restart.** The bot's working orders are given back to the engine under their own ids
   (with the venue trade ids already applied), its positions to the portfolio and the
   risk state, its cash (capital + realised PnL - fees) to the account; a paper venue gets
-  the working orders placed again and its balances rebuilt from the fills. New order ids
+  the working orders placed again and its balances rebuilt from the fills. A live bot
+  also gets back its finished orders that own fills at or after its oldest trade cursor,
+  so reconciliation knows whose trades those are (never a "foreign" trade). New order ids
   carry the new fencing token, so they never collide with the old client order ids.
 * **Journal and recorder.** Every intent is written fenced (:class:`FencedIntentJournal`);
   the :class:`BusRecorder` records the rest. The platform fee of each closed round trip
@@ -55,6 +59,7 @@ from xor_trading.persistence.recorder import BusRecorder, to_ms
 from xor_trading.persistence.repositories import bot_leases as leases_repo
 from xor_trading.persistence.repositories import bot_restart as restart_repo
 from xor_trading.persistence.repositories import bots as bots_repo
+from xor_trading.persistence.repositories import trade_cursors as cursors_repo
 from xor_trading.persistence.tables.orders import OrderRow, RecordedOrderStatus
 from xor_trading.persistence.tables.trades import TradeRow
 from xor_trading.runtime.bot_assembly import (
@@ -64,11 +69,12 @@ from xor_trading.runtime.bot_assembly import (
     paper_venue,
     quote_of,
 )
-from xor_trading.runtime.bot_runtime import BotRuntime, Reconcile
+from xor_trading.runtime.bot_runtime import BotRuntime
 from xor_trading.runtime.bot_spec import DEFAULT_PAPER_BALANCE, DEFAULT_STAKE, BotSpec, RunMode
 from xor_trading.runtime.command_guard import CommandGuard, EntryPolicy
 from xor_trading.runtime.lease import Lease, LeaseTiming
 from xor_trading.runtime.lifecycle_tracker import LifecycleTracker
+from xor_trading.runtime.live_session import LiveVenue
 from xor_trading.runtime.supervisor import RUN_STATES, Supervisor, WindDown
 from xor_trading.services.alert_delivery import AlertDeliveryService, AlertEvent
 from xor_trading.services.bot_config import BotConfig, BotMode, parse_bot_config
@@ -101,8 +107,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FeedFactory = Callable[[BotSpec], CandleFeed]
 """The candle feed of a bot (a replay feed in tests and demos, the CCXT feed for markets)."""
 
-LiveVenueFactory = Callable[[BotSpec, Clock], tuple[ExchangePort, Reconcile]]
-"""A live bot's venue port and its startup reconciliation (decrypts the bot's key)."""
+LiveVenueFactory = Callable[[BotSpec, Clock], LiveVenue]
+"""A live bot's venue: its port, then its session (decrypts the bot's key)."""
 
 ClockFactory = Callable[[BotSpec], Clock]
 
@@ -288,6 +294,28 @@ def _restore(session: DbSession, bot: AssembledBot, start: Decimal) -> None:
             logger.warning("order %s of bot %s has no engine id: not restored", row.id, spec.bot_id)
             continue
         bot.restore_order(order, tuple(trade_ids.get(row.id, ())))
+    if not spec.is_paper:
+        _restore_owners_of_recent_fills(session, bot, trade_ids)
+
+
+def _restore_owners_of_recent_fills(
+    session: DbSession, bot: AssembledBot, trade_ids: dict[str, list[TradeId]]
+) -> None:
+    """Finished orders with a fill at or after the oldest trade cursor: reconciliation
+    reads those trades again and must know the order that owns each one."""
+    cursors = cursors_repo.trade_cursors(session, bot.spec.bot_id)
+    if not cursors:
+        return
+    since = _at(min(cursors.values()))
+    cache = bot.kernel.execution.cache
+    for row in restart_repo.orders_with_fills_since(session, bot.spec.bot_id, since):
+        if row.symbol not in bot.runners or row.engine_order_id is None:
+            continue
+        if cache.get(OrderId(row.engine_order_id)) is not None:
+            continue  # a working order, restored already
+        order = _restored_order(row, bot.strategy_id_of(row.symbol))
+        if order is not None:
+            bot.kernel.execution.restore(order, tuple(trade_ids.get(row.id, ())))
 
 
 def _paper_balances(session: DbSession, spec: BotSpec, quote: str) -> dict[str, Decimal]:
@@ -426,20 +454,25 @@ class BotWorker:
         """The runtime of ``bot_id`` under ``lease`` (the supervisor's factory)."""
         spec = self.spec_of(bot_id)
         clock = self._bot_clock(spec)
-        reconcile: Reconcile | None = None
+        live: LiveVenue | None = None
         quote = quote_of(spec, bot_instruments(spec))
         start = spec.balances.get(quote, DEFAULT_PAPER_BALANCE)
         with self._db.read_session() as session:
             if spec.is_paper:
                 spec = _with_balances(spec, _paper_balances(session, spec, quote))
-                venue: ExchangePort = paper_venue(spec, clock)
+                # A new trade id prefix per run: the recorder keeps one fill per (bot,
+                # venue trade id), so a restarted venue counting from T-1 would lose fills.
+                venue: ExchangePort = paper_venue(
+                    spec, clock, trade_id_prefix=f"T-{lease.order_id_prefix}"
+                )
             else:
                 if self._live is None:
                     raise NotFoundError(
                         f"bot {bot_id} is live and this worker has no live venue",
                         "run a worker with live trading enabled",
                     )
-                venue, reconcile = self._live(spec, clock)
+                live = self._live(spec, clock)
+                venue = live.port
             guard = CommandGuard(self.entry_policy(spec))
             journal = FencedIntentJournal(
                 self._db,
@@ -460,6 +493,7 @@ class BotWorker:
             )
             guard.attach(bot.kernel)
             _restore(session, bot, start)
+        session_of_live = None if live is None else live.session(bot, guard)
         BusRecorder(
             self._db,
             bot.kernel.bus,
@@ -482,7 +516,7 @@ class BotWorker:
             self._feeds(spec),
             clock,
             warmup_candles=self.options.warmup_candles,
-            reconcile=reconcile,
+            live=session_of_live,
         )
         self.runtimes[bot_id] = runtime
         return runtime

@@ -76,3 +76,20 @@ def test_guard_fenced_denies_every_order_and_drops_cancels() -> None:
     assert guard(_order(OrderSide.SELL, "1", reduce_only=True)) is False
     assert guard(CancelOrder(OrderId("O-1"), 0)) is False
     assert [(d.rule, d.message) for d in denied] == [("fenced", "the lease was lost")]
+
+
+def test_reconciling_guard_denies_every_new_order_and_lets_cancels_pass() -> None:
+    guard, denied = _guarded()
+    guard.warming_up = False
+    guard.reconciling_reason = "the stream reconnected: resyncing"
+
+    passed = [
+        guard(_order(OrderSide.BUY, "0.01")),
+        guard(_order(OrderSide.SELL, "0.01", reduce_only=True)),
+        guard(CancelOrder(OrderId("O-9"), 0)),
+    ]
+
+    assert passed == [False, False, True]
+    assert [(d.rule, d.message) for d in denied] == [
+        ("reconciling", "the stream reconnected: resyncing")
+    ] * 2

@@ -50,6 +50,7 @@ from decimal import Decimal
 from typing import Any
 
 from xor_trading.core.clock import Clock
+from xor_trading.core.crash_points import crash_point
 from xor_trading.core.errors import (
     RateLimitedError,
     RejectedError,
@@ -497,6 +498,7 @@ class LiveExchangePort:
                 else:
                     self._unknown(tracked, verdict.reason)
                 return
+            crash_point("after_send_before_ack")  # R4 tests only; a no-op otherwise
             self._on_create_reply(tracked, raw)
             return
 

@@ -97,8 +97,12 @@ class SimulatedVenue:
         config: VenueConfig,
         balances: dict[str, Decimal],
         name: str = "simulated",
+        trade_id_prefix: str = "T-",
     ) -> None:
         self._clock = clock
+        # Trade ids are this prefix and a counter from 1: a paper bot restarted gets a new
+        # prefix, so its new fills never repeat the (bot, venue trade id) of recorded ones.
+        self._trade_id_prefix = trade_id_prefix
         self._config = config
         self._maker_rate = config.fees.rate(is_maker=True)
         self._taker_rate = config.fees.rate(is_maker=False)
@@ -158,6 +162,18 @@ class SimulatedVenue:
         if book.orders:
             self._match_candle(book, candle)
         book.last_close_f = candle.close
+
+    def has_price(self, symbol: Symbol) -> bool:
+        """Whether ``symbol`` has a last price (a market order is refused without one)."""
+        return self._books[symbol].last_close_f is not None
+
+    def note_price(self, symbol: Symbol, price: float) -> None:
+        """Take ``price`` as ``symbol``'s last price when it has none, matching nothing (a
+        restarted paper venue placing an earlier run's market order before its first
+        candle)."""
+        book = self._books[symbol]
+        if book.last_close_f is None:
+            book.last_close_f = price
 
     def fill_market_orders_at_close(self, symbol: Symbol, candle: Candle, ts_ms: int) -> None:
         """Fill working market orders at ``candle``'s close (used to end a backtest)."""
@@ -319,7 +335,7 @@ class SimulatedVenue:
             del book.orders[w.order_id]
         liquidity = _MAKER if is_maker else _TAKER
         fill = Fill(
-            TradeId(f"T-{next(self._trade_ids)}"),
+            TradeId(f"{self._trade_id_prefix}{next(self._trade_ids)}"),
             w.order_id,
             inst.symbol,
             w.side,

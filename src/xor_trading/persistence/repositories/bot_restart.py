@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -65,6 +66,19 @@ def working_orders(session: DbSession, bot_id: str) -> list[OrderRow]:
         session.scalars(
             select(OrderRow)
             .where(OrderRow.bot_id == bot_id, OrderRow.status.in_(WORKING_STATUSES))
+            .order_by(OrderRow.created_at, OrderRow.id)
+        ).all()
+    )
+
+
+def orders_with_fills_since(session: DbSession, bot_id: str, since: datetime) -> list[OrderRow]:
+    """The bot's orders with at least one fill at or after ``since``, oldest first (a live
+    bot's reconciliation reads those trades again and must know their orders)."""
+    owning = select(FillRow.order_id).where(FillRow.bot_id == bot_id, FillRow.at >= since)
+    return list(
+        session.scalars(
+            select(OrderRow)
+            .where(OrderRow.bot_id == bot_id, OrderRow.id.in_(owning))
             .order_by(OrderRow.created_at, OrderRow.id)
         ).all()
     )

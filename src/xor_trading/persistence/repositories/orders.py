@@ -184,6 +184,11 @@ def get_order(session: DbSession, owner_id: str, order_id: str) -> OrderRow | No
     )
 
 
+def bot_has_orders(session: DbSession, bot_id: str) -> bool:
+    """Whether any order (of any status, denied ones too) is on record for ``bot_id``."""
+    return session.scalar(select(OrderRow.id).where(OrderRow.bot_id == bot_id).limit(1)) is not None
+
+
 def get_order_by_client_id(session: DbSession, client_order_id: str) -> OrderRow | None:
     """The order with this client order id (unique across the database), for the recorder."""
     return session.scalar(select(OrderRow).where(OrderRow.client_order_id == client_order_id))

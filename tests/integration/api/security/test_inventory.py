@@ -78,10 +78,13 @@ ALLOWED_SECRET_OPENERS = {
     "xor_trading.services.auth_service": "TOTP verification",
     "xor_trading.services.alert_delivery": "sending an alert needs the channel's token or URL",
     "xor_trading.services.signal_webhooks": "an inbound signal's HMAC needs the bot's secret",
+    # The worker's live venue factory: a live bot signs its orders with its owner's key.
+    # Paper bots never reach it (tests/integration/runtime/live/test_live_paper_parity.py).
+    "xor_trading.services.live_venue": "a live bot signs its orders with its owner's key",
 }
 # Exchange keys are validated with the venue *before* they are sealed
-# (services/exchange_key_service.py), so the key-check path opens nothing today; the bot
-# runner will be the one module that opens exchange secrets when it lands.
+# (services/exchange_key_service.py), so the key-check path opens nothing; the live venue
+# factory is the one module that opens exchange secrets.
 
 BANNED_FUND_MOVERS = re.compile(r"withdraw|transfer", re.IGNORECASE)
 
