@@ -18,6 +18,8 @@ const START_TIMEOUT_MS = 45_000;
 export interface XorServer {
   baseUrl: string;
   dataDir: string;
+  /** The environment the server runs with (a worker must share its data dir). */
+  env: NodeJS.ProcessEnv;
   stop: () => Promise<void>;
 }
 
@@ -90,7 +92,11 @@ export async function startXorServer(admin: AdminAccount): Promise<XorServer> {
   const env = serverEnv(dataDir);
   await Promise.all([
     runXor(["data", "seed"], env),
-    runXor(["users", "create", admin.email, "--role", "admin", "--password-stdin"], env, `${admin.password}\n`),
+    runXor(
+      ["users", "create", admin.email, "--role", "admin", "--password-stdin"],
+      env,
+      `${admin.password}\n`,
+    ),
   ]);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -103,14 +109,36 @@ export async function startXorServer(admin: AdminAccount): Promise<XorServer> {
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   await waitHealthy(baseUrl, child, () => output);
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((done) => child.once("exit", done));
-      child.kill("SIGTERM");
-      const killed = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(killed);
-    }
+    await terminate(child);
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { baseUrl, dataDir, stop };
+  return { baseUrl, dataDir, env, stop };
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once("exit", done));
+  child.kill("SIGTERM");
+  const killed = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(killed);
+}
+
+/**
+ * `xor worker` on the server's database, paper bots only, candles replayed from the
+ * store as fast as it can (so a paper bot trades within seconds). Stop it before the server.
+ */
+export function startXorWorker(server: XorServer): { stop: () => Promise<void>; output: () => string } {
+  const child = spawn(
+    XOR_BIN,
+    ["worker", "--feed", "replay", "--replay-speed", "0", "--no-live", "--poll-ms", "200"],
+    {
+      env: server.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return { stop: () => terminate(child), output: () => output };
 }

@@ -73,7 +73,7 @@ export const adminEn = {
   "audit.chain.ok": "Hash chain intact: {checked} entries checked up to #{head}.",
   "audit.chain.empty": "Hash chain intact: the log is empty.",
   "audit.chain.broken": "Hash chain broken at entry #{seq}: {reason}",
-  "audit.chain.verify": "Verify again",
+  "audit.chain.verify": "Refresh and verify",
 } as const;
 
 export const adminFr: Record<keyof typeof adminEn, string> = {
@@ -148,5 +148,5 @@ export const adminFr: Record<keyof typeof adminEn, string> = {
   "audit.chain.ok": "Chaîne de hachage intacte : {checked} entrées vérifiées jusqu'à n° {head}.",
   "audit.chain.empty": "Chaîne de hachage intacte : le journal est vide.",
   "audit.chain.broken": "Chaîne de hachage rompue à l'entrée n° {seq} : {reason}",
-  "audit.chain.verify": "Vérifier à nouveau",
+  "audit.chain.verify": "Actualiser et vérifier",
 };

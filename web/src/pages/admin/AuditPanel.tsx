@@ -25,7 +25,11 @@ export function AuditPanel() {
         {!verification.isFetching && status !== null && (
           <span className={status.ok ? "ok-text" : "down"}>{t(status.key, status.values)}</span>
         )}
-        <button type="button" onClick={() => void verification.refetch()} disabled={verification.isFetching}>
+        <button
+          type="button"
+          onClick={() => void Promise.all([entries.refetch(), verification.refetch()])}
+          disabled={verification.isFetching}
+        >
           {t("audit.chain.verify")}
         </button>
       </div>
