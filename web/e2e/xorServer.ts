@@ -125,13 +125,34 @@ async function terminate(child: ChildProcess): Promise<void> {
 }
 
 /**
- * `xor worker` on the server's database, paper bots only, candles replayed from the
- * store as fast as it can (so a paper bot trades within seconds). Stop it before the server.
+ * The stored candles the worker replays: the shipped BTC/USDT 1m sample ends on
+ * 2025-08-18 at 18:27 UTC, so from 06:00 the bot trades the last ~750 of them, inside the
+ * 1,000 candles its detail chart shows, at a pace a person can follow (12,000x: 5 ms per
+ * candle, about 4 s in all).
+ */
+export const REPLAY_FROM = "2025-08-18T06:00:00Z";
+const REPLAY_SPEED = "12000";
+
+/**
+ * `xor worker` on the server's database, paper bots only, on the stored candles replayed
+ * from REPLAY_FROM on the replay's market clock (so the bots trade those past candles, and
+ * their orders and trades carry the candles' times). Stop it before the server.
  */
 export function startXorWorker(server: XorServer): { stop: () => Promise<void>; output: () => string } {
   const child = spawn(
     XOR_BIN,
-    ["worker", "--feed", "replay", "--replay-speed", "0", "--no-live", "--poll-ms", "200"],
+    [
+      "worker",
+      "--feed",
+      "replay",
+      "--replay-speed",
+      REPLAY_SPEED,
+      "--replay-from",
+      REPLAY_FROM,
+      "--no-live",
+      "--poll-ms",
+      "200",
+    ],
     {
       env: server.env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -13,7 +13,14 @@ Order of events:
    within 30 s (a hard deadline: past it, it exits with code 1).
 
 Candles come from the exchange's public market data (``--feed market``, the default) or
-from the local candle store (``--feed replay``, for demos; ``--replay-speed``).
+from the local candle store (``--feed replay``, for demos; ``--replay-speed``). With
+``--replay-from``, each bot lives on the replay's market clock, starting at that time
+(:class:`~xor_trading.data.replay_market_clock.ReplayMarketClock`): its warm-up reads the
+stored candles before it, and its orders, trades and daily limits carry market times, as
+under ``xor platform``. Leases, the API and lifecycle records stay on the wall clock. A bot
+started again in the same worker goes on from the market time it had reached. Without
+``--replay-from`` bots run on the wall clock, so only candles stored for times after now
+are replayed.
 
 Live bots are run too (``--no-live`` leaves them to another worker): each is built by
 :class:`~xor_trading.services.live_venue.CcxtLiveVenueFactory` from this process's
@@ -27,22 +34,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from xor_trading.cli.errors import exit_on_xor_error
+from xor_trading.core.clock import Clock
 from xor_trading.core.crash_points import armed_crash_point
+from xor_trading.core.errors import ConfigError
 from xor_trading.data.candle_feed import CandleFeed
 from xor_trading.data.candle_store import ParquetCandleStore
 from xor_trading.data.replay_feed import ReplayCandleFeed
+from xor_trading.data.replay_market_clock import ReplayMarketClock
 from xor_trading.exchanges.ccxt_client.market_feed import CcxtCandleFeed
 from xor_trading.execution.unknown_resolution import UnknownResolutionConfig
 from xor_trading.persistence.migrate import upgrade_to_head
 from xor_trading.runtime.bot_spec import BotSpec
 from xor_trading.runtime.lease import LeaseTiming
 from xor_trading.runtime.settings import Settings, load_settings
+from xor_trading.services.backtest_service import parse_time
 from xor_trading.services.bot_worker import BotWorker, FeedFactory, WorkerOptions
 from xor_trading.services.container import build_container
 from xor_trading.services.live_venue import CcxtLiveVenueFactory, LiveOptions, ws_url_of
@@ -54,6 +66,32 @@ DEADLINE_EXIT_CODE = 1
 class FeedKind(StrEnum):
     MARKET = "market"
     REPLAY = "replay"
+
+
+class _ReplayMarkets:
+    """Replay feeds from the store, each bot on its own market clock from ``start_ms``.
+
+    The clock is kept per bot for the life of the process, so a bot started again resumes
+    at the market time it had reached instead of trading the same candles twice.
+    """
+
+    def __init__(self, store: ParquetCandleStore, speed: float, start_ms: int) -> None:
+        self._store = store
+        self._speed = speed
+        self._start_ms = start_ms
+        self._clocks: dict[str, ReplayMarketClock] = {}
+
+    def clock_for(self, spec: BotSpec) -> ReplayMarketClock:
+        return self._clocks.setdefault(spec.bot_id, ReplayMarketClock(self._start_ms))
+
+    def feed_for(self, spec: BotSpec) -> CandleFeed:
+        return ReplayCandleFeed.over_store(
+            self._store,
+            spec.exchange,
+            speed=self._speed,
+            wait_at_end=True,
+            clock=self.clock_for(spec),
+        )
 
 
 def _feed_factory(kind: FeedKind, settings: Settings, speed: float) -> FeedFactory:
@@ -71,6 +109,24 @@ def _feed_factory(kind: FeedKind, settings: Settings, speed: float) -> FeedFacto
         return CcxtCandleFeed.connect(spec.exchange, base_url=base_url, ws_url=ws_url)
 
     return market
+
+
+def _feeds_and_clocks(
+    kind: FeedKind, settings: Settings, speed: float, replay_from: str | None
+) -> tuple[FeedFactory, Callable[[BotSpec], Clock] | None]:
+    """The bots' feeds and, for a replay from a given time, their market clocks (None:
+    the container's wall clock)."""
+    if replay_from is None:
+        return _feed_factory(kind, settings, speed), None
+    if kind is not FeedKind.REPLAY:
+        raise ConfigError(
+            "--replay-from only applies to --feed replay",
+            "add --feed replay, or drop --replay-from to trade the exchange's market",
+        )
+    markets = _ReplayMarkets(
+        ParquetCandleStore(settings.candles_dir), speed, parse_time(replay_from, "--replay-from")
+    )
+    return markets.feed_for, markets.clock_for
 
 
 async def _run(worker: BotWorker, flatten: bool) -> bool:
@@ -104,6 +160,15 @@ def worker(
     replay_speed: Annotated[
         float, typer.Option(min=0.0, help="Replay: times real time (0: as fast as possible).")
     ] = 60.0,
+    replay_from: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Replay: market time to start at (ISO 8601, UTC); bots then run on the "
+                "replay's clock. Default: now (only candles stored for later are replayed)."
+            )
+        ),
+    ] = None,
     flatten_on_exit: Annotated[
         bool, typer.Option(help="Close every position at market before stopping.")
     ] = False,
@@ -136,6 +201,7 @@ def worker(
     database)."""
     armed_crash_point()  # a mistyped XOR_CRASH_POINT fails here, not silently
     settings = load_settings()
+    feeds, bot_clock = _feeds_and_clocks(feed, settings, replay_speed, replay_from)
     container = build_container(settings)
     try:
         upgrade_to_head(container.database)
@@ -153,9 +219,10 @@ def worker(
         )
         bot_worker = BotWorker(
             container,
-            _feed_factory(feed, settings, replay_speed),
+            feeds,
             options=options,
             live_venue_factory=live_factory,
+            bot_clock=bot_clock,
         )
         finished = asyncio.run(_run(bot_worker, flatten_on_exit))
     finally:

@@ -7,7 +7,11 @@ the candle store (:meth:`ReplayCandleFeed.over_store`) or from frames in memory
 * ``speed`` is how many times faster than real time candles are replayed: the feed
   sleeps ``(open time step) / speed`` between two candles, so ``speed=60`` plays one 1m
   candle per second and a hole in the data takes its real duration / speed.
-  ``speed=0`` never sleeps (benchmarks). ``sleep`` is injectable (tests).
+  ``speed=0`` never sleeps (benchmarks), but still yields to the event loop after each
+  candle, so the worker's other tasks (lease renewals, other bots, the stop signal) keep
+  running during a long replay. ``sleep`` is injectable (tests).
+* ``clock`` (optional): the :class:`~xor_trading.data.replay_market_clock.ReplayMarketClock`
+  of the bot trading the replay, moved to each candle's close just before it is yielded.
 * ``closed_candles`` yields every stored candle opened at or after ``since_ms``, in order,
   each once. The store is the venue's truth here: a hole in the stored data stays a
   hole (nothing is invented). Unlike a live feed, the replay **ends** after the last
@@ -27,6 +31,7 @@ from xor_trading.core.errors import ConfigError, UnknownSymbolError
 from xor_trading.core.timeframes import Timeframe
 from xor_trading.data.candle_grid import timeframe_of_ms
 from xor_trading.data.candle_store import ParquetCandleStore
+from xor_trading.data.replay_market_clock import ReplayMarketClock
 from xor_trading.domain.candles import Candle
 from xor_trading.timeseries.candle_frame import CandleFrame
 
@@ -48,6 +53,7 @@ class ReplayCandleFeed:
         speed: float = 0.0,
         sleep: Sleep = asyncio.sleep,
         wait_at_end: bool = False,
+        clock: ReplayMarketClock | None = None,
     ) -> None:
         if not speed >= 0.0:  # also refuses NaN
             raise ConfigError(
@@ -58,6 +64,7 @@ class ReplayCandleFeed:
         self._speed = speed
         self._sleep = sleep
         self._wait_at_end = wait_at_end
+        self._clock = clock
         self._closed = False
 
     @classmethod
@@ -69,6 +76,7 @@ class ReplayCandleFeed:
         speed: float = 0.0,
         sleep: Sleep = asyncio.sleep,
         wait_at_end: bool = False,
+        clock: ReplayMarketClock | None = None,
     ) -> ReplayCandleFeed:
         """Replay ``exchange``'s candles from the store (resampled if only a lower timeframe
         is stored, as :meth:`ParquetCandleStore.read` does)."""
@@ -76,7 +84,7 @@ class ReplayCandleFeed:
         def read(symbol: str, tf: Timeframe, start: int | None, end: int | None) -> CandleFrame:
             return store.read(exchange, symbol, tf, start_ms=start, end_ms=end).frame
 
-        return cls(read, speed=speed, sleep=sleep, wait_at_end=wait_at_end)
+        return cls(read, speed=speed, sleep=sleep, wait_at_end=wait_at_end, clock=clock)
 
     @classmethod
     def over_frames(
@@ -86,6 +94,7 @@ class ReplayCandleFeed:
         speed: float = 0.0,
         sleep: Sleep = asyncio.sleep,
         wait_at_end: bool = False,
+        clock: ReplayMarketClock | None = None,
     ) -> ReplayCandleFeed:
         """Replay frames held in memory, one per symbol (``"BTC/USDT"``)."""
         held = dict(frames)
@@ -105,7 +114,7 @@ class ReplayCandleFeed:
                 )
             return frame.between(start, end)
 
-        return cls(pick, speed=speed, sleep=sleep, wait_at_end=wait_at_end)
+        return cls(pick, speed=speed, sleep=sleep, wait_at_end=wait_at_end, clock=clock)
 
     async def history(
         self, symbol: str, timeframe: Timeframe, since_ms: int, until_ms: int
@@ -122,7 +131,11 @@ class ReplayCandleFeed:
         for candle in frame.iter_candles():
             if self._speed > 0.0 and previous_ms is not None:
                 await self._sleep((candle.ts_ms - previous_ms) / 1000.0 / self._speed)
+            elif previous_ms is not None:
+                await asyncio.sleep(0)  # let the loop breathe: see the module
             previous_ms = candle.ts_ms
+            if self._clock is not None:
+                self._clock.candle_closed(candle.ts_ms + timeframe.ms)
             yield candle
             self._check_open()
         if self._wait_at_end:

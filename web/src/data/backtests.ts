@@ -3,7 +3,13 @@
  * its equity curve and trades once it succeeded, the candles it ran on, a comparison of
  * several runs, and the commands (submit, cancel).
  */
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  type QueryClient,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
 import type { Schemas } from "../api/client";
 import { unwrap } from "../api/apiError";
 import { useServices } from "../app/ServicesContext";
@@ -11,6 +17,7 @@ import { fetchAllPages } from "../shared/csv";
 import { queryKeys } from "./queryKeys";
 
 type Run = Schemas["BacktestRunPublic"];
+type RunDetail = Schemas["BacktestRunDetailPublic"];
 
 export const BACKTEST_POLL_MS = 1000;
 /** Trades read for the markers and the table of one run. */
@@ -111,15 +118,22 @@ export function useBacktestCompare(runIds: readonly string[]) {
   });
 }
 
+/**
+ * A run just submitted, in the cache: POST /backtests answers the run's summary, which has
+ * no `metrics` and `warnings`; the detail query (and the page reading it) expects both, so
+ * they are filled in as the detail of a queued run has them (none yet) until it is polled.
+ */
+export function rememberSubmittedRun(queryClient: QueryClient, run: Run): void {
+  queryClient.setQueryData<RunDetail>(queryKeys.backtest(run.id), { ...run, metrics: null, warnings: [] });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.backtests });
+}
+
 export function useSubmitBacktest() {
   const { api } = useServices();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: Schemas["BacktestSubmit-Input"]) => unwrap(api.POST("/api/v1/backtests", { body })),
-    onSuccess: (run) => {
-      queryClient.setQueryData(queryKeys.backtest(run.id), run);
-      void queryClient.invalidateQueries({ queryKey: queryKeys.backtests });
-    },
+    onSuccess: (run) => rememberSubmittedRun(queryClient, run),
   });
 }
 

@@ -34,6 +34,7 @@ export const en = {
   "common.none": "Nothing yet.",
   "common.retry": "Retry",
   "common.hint": "What to do:",
+  "common.markersDrawn": "Markers drawn on these candles: {count}.",
   "overview.title": "Overview",
   "overview.equity": "Equity curve (cumulative net PnL by UTC day)",
   "overview.equity.empty": "No closed trades yet: the curve starts with the first one.",

@@ -35,6 +35,7 @@ export const fr: Record<MessageKey, string> = {
   "common.none": "Rien pour l'instant.",
   "common.retry": "Réessayer",
   "common.hint": "Que faire :",
+  "common.markersDrawn": "Repères dessinés sur ces bougies : {count}.",
   "overview.title": "Vue d'ensemble",
   "overview.equity": "Courbe des gains (PnL net cumulé par jour UTC)",
   "overview.equity.empty": "Aucune position clôturée : la courbe commence avec la première.",

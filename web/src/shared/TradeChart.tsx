@@ -49,6 +49,12 @@ export function TradeChart(props: {
   });
 
   return (
-    <div ref={container} className="chart" role="img" aria-label={props.label} data-testid={props.testId} />
+    <div
+      ref={container}
+      className="chart"
+      role="figure"
+      aria-label={props.label}
+      data-testid={props.testId}
+    />
   );
 }

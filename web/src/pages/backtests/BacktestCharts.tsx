@@ -2,6 +2,8 @@
  * Thin React wrappers of the backtest chart models: the drawdown (DrawdownChartModel) and
  * several runs' returns on one chart (ComparisonChartModel). Each creates its model on
  * mount, hands the data over when it changes, follows the theme, and disposes on unmount.
+ * The containers are named figures, not images: the chart library puts its attribution
+ * link inside, and the children of an image are presentational (axe: nested-interactive).
  */
 import { useEffect, useRef, useState } from "react";
 import { type ComparedRun, ComparisonChartModel } from "../../charts/comparisonChartModel";
@@ -27,7 +29,7 @@ export function DrawdownChart(props: {
   useEffect(() => model?.setPalette(palette), [model, palette]);
   useEffect(() => model?.setDrawdown(props.tsMs, props.drawdownPct), [model, props.tsMs, props.drawdownPct]);
 
-  return <div ref={container} className="chart chart-short" role="img" aria-label={props.label} />;
+  return <div ref={container} className="chart chart-short" role="figure" aria-label={props.label} />;
 }
 
 export function ComparisonChart(props: { runs: readonly ComparedRun[]; label: string }) {
@@ -49,7 +51,7 @@ export function ComparisonChart(props: { runs: readonly ComparedRun[]; label: st
     <div
       ref={container}
       className="chart"
-      role="img"
+      role="figure"
       aria-label={props.label}
       data-testid="backtest-compare-chart"
     />

@@ -22,6 +22,7 @@ import { Panel } from "../../shared/Panel";
 import { TradeChart } from "../../shared/TradeChart";
 import { EquityCurve } from "../overview/EquityCurve";
 import { DrawdownChart } from "./BacktestCharts";
+import { markersOnCandles } from "../bots/botChartData";
 import { candleWindow, metricRows, runLabel, runTradeMarks } from "./backtestResults";
 import { ProgressBar } from "./ProgressBar";
 
@@ -50,6 +51,7 @@ export function RunResults(props: { runId: string }) {
     [equity.data],
   );
   const marks = useMemo(() => runTradeMarks(trades.data?.rows ?? []), [trades.data]);
+  const drawn = useMemo(() => markersOnCandles(marks, [], candles.data?.ts_ms ?? []), [marks, candles.data]);
 
   const tradeColumns: Column<RunTrade>[] = [
     { id: "entry", header: t("table.col.entry"), cell: (r) => utcTime(r.entry_time) },
@@ -124,7 +126,7 @@ export function RunResults(props: { runId: string }) {
           </table>
           <ErrorNotice error={equity.error ?? trades.error ?? candles.error} />
           <div className="grid-2">
-            <section>
+            <section data-testid="backtest-equity">
               <h3>{t("backtests.equity")}</h3>
               <EquityCurve points={equityPoints} />
               {equity.data && equity.data.total_points > equity.data.ts_ms.length && (
@@ -136,7 +138,7 @@ export function RunResults(props: { runId: string }) {
                 </p>
               )}
             </section>
-            <section>
+            <section data-testid="backtest-drawdown">
               <h3>{t("backtests.drawdown")}</h3>
               <DrawdownChart
                 tsMs={equity.data?.ts_ms ?? NO_NUMBERS}
@@ -152,6 +154,11 @@ export function RunResults(props: { runId: string }) {
             label={`${t("backtests.candles")} ${detail.symbol} ${detail.timeframe}`}
             testId="backtest-chart"
           />
+          {candles.data && (
+            <p className="muted" data-testid="backtest-chart-markers" data-count={drawn}>
+              {t("common.markersDrawn", { count: drawn })}
+            </p>
+          )}
           <h3>{t("backtests.trades")}</h3>
           {trades.data && trades.data.rows.length > TRADES_SHOWN && (
             <p className="muted">

@@ -12,7 +12,7 @@ import { ErrorNotice } from "../../shared/ErrorNotice";
 import { Panel } from "../../shared/Panel";
 import { TradeChart } from "../../shared/TradeChart";
 import { candleChannel } from "../markets/marketSelection";
-import { fillMarksOf, tradeMarksOf } from "./botChartData";
+import { fillMarksOf, markersOnCandles, tradeMarksOf } from "./botChartData";
 
 const CANDLES = 1000;
 
@@ -31,6 +31,10 @@ export function BotChartPanel(props: { bot: Schemas["BotPublic"] }) {
   const tradeMarks = useMemo(() => tradeMarksOf(trades.data?.items ?? [], symbol), [trades.data, symbol]);
   const fillMarks = useMemo(() => fillMarksOf(fills.data ?? [], symbol), [fills.data, symbol]);
   const empty = candles.data !== undefined && candles.data.ts_ms.length === 0;
+  const drawn = useMemo(
+    () => markersOnCandles(tradeMarks, fillMarks, candles.data?.ts_ms ?? []),
+    [tradeMarks, fillMarks, candles.data],
+  );
 
   return (
     <Panel title={t("bots.detail.chart")}>
@@ -57,6 +61,11 @@ export function BotChartPanel(props: { bot: Schemas["BotPublic"] }) {
         label={t("bots.detail.chartNote", { symbol, timeframe: bot.timeframe })}
         testId="bot-chart"
       />
+      {candles.data && (
+        <p className="muted" data-testid="bot-chart-markers" data-count={drawn}>
+          {t("common.markersDrawn", { count: drawn })}
+        </p>
+      )}
     </Panel>
   );
 }

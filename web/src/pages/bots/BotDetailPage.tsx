@@ -46,14 +46,14 @@ export function BotDetailPage(props: { botId: string }) {
       {bot.data && (
         <>
           <BotChartPanel bot={bot.data} />
+          {/* Full width: at half width its nine columns scroll sideways, and a scrolling
+              region that cannot take the focus is out of reach of the keyboard. */}
+          <RecentOrders botId={props.botId} />
           <div className="grid-2">
-            <RecentOrders botId={props.botId} />
             <LiveFills botId={props.botId} />
-          </div>
-          <div className="grid-2">
-            <RiskSettingsPanel bot={bot.data} />
             <StateHistory botId={props.botId} />
           </div>
+          <RiskSettingsPanel bot={bot.data} />
           <ConfigHistoryPanel bot={bot.data} />
         </>
       )}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "../../api/client";
-import { fillMarksOf, tradeMarksOf } from "./botChartData";
+import { fillMarksOf, markersOnCandles, tradeMarksOf } from "./botChartData";
 
 const TRADE: Schemas["xor_trading__api__schemas__trades__TradePublic"] = {
   id: "t1",
@@ -53,5 +53,19 @@ describe("bot chart data", () => {
       { side: "sell", at_ms: Date.parse("2025-03-01T12:30:00.250Z"), price: "64000.00", quantity: "0.010" },
     ]);
     expect(fillMarksOf([FILL], "ETH/USDT")).toEqual([]);
+  });
+
+  it("test_markers_on_candles_counts_entries_exits_and_fills_inside_the_candles_only", () => {
+    const hour = 3_600_000;
+    const open = Date.parse("2025-03-01T10:00:00Z");
+    const candles = [open, open + hour, open + 2 * hour]; // 10:00, 11:00, 12:00 (until 13:00)
+    const [trade] = tradeMarksOf([TRADE], "BTC/USDT"); // entry 10:00, exit 12:30
+    const [fill] = fillMarksOf([FILL], "BTC/USDT"); // 12:30:00.250
+    if (trade === undefined || fill === undefined) throw new Error("fixture");
+    expect(markersOnCandles([trade], [fill], candles)).toBe(3);
+    // Before the first candle, and after the last one's hour: not drawn.
+    const early = { ...trade, entry_ms: open - 1, exit_ms: open + 3 * hour };
+    expect(markersOnCandles([early], [], candles)).toBe(0);
+    expect(markersOnCandles([trade], [fill], [])).toBe(0);
   });
 });

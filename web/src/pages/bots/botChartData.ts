@@ -4,7 +4,8 @@
  * from ISO 8601 into UTC epoch ms; prices and PnL stay the API's decimal strings.
  */
 import type { Schemas } from "../../api/client";
-import type { FillMark, TradeMark } from "../../charts/tradeMarkers";
+import { barStepMs } from "../../charts/seriesData";
+import { type FillMark, snapToCandle, type TradeMark } from "../../charts/tradeMarkers";
 
 type Trade = Schemas["xor_trading__api__schemas__trades__TradePublic"];
 type Fill = Schemas["FillPublic"];
@@ -33,4 +34,22 @@ export function fillMarksOf(fills: readonly Fill[], symbol: string): FillMark[] 
       quantity: fill.quantity,
     }))
     .filter((mark) => Number.isFinite(mark.at_ms));
+}
+
+/**
+ * How many markers a trade chart draws over these candles: each trade's entry and exit and
+ * each fill that falls on one of them (tradeMarkers.ts leaves the others out, e.g. trades
+ * older than the candles shown). Said in words under the chart, which a canvas cannot.
+ */
+export function markersOnCandles(
+  trades: readonly TradeMark[],
+  fills: readonly FillMark[],
+  candleTimes: readonly number[],
+): number {
+  const step = barStepMs(candleTimes);
+  const times = [
+    ...trades.flatMap((trade) => [trade.entry_ms, trade.exit_ms]),
+    ...fills.map((fill) => fill.at_ms),
+  ];
+  return times.filter((ms) => snapToCandle(ms, candleTimes, step) !== null).length;
 }
