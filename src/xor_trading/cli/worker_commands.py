@@ -22,6 +22,14 @@ started again in the same worker goes on from the market time it had reached. Wi
 ``--replay-from`` bots run on the wall clock, so only candles stored for times after now
 are replayed.
 
+With ``--record-dir DIR`` every bot run is recorded to ``DIR/<bot_id>-<fencing token>.jsonl``
+(the path is printed when the recording starts; the footer is written when the run ends:
+stop, lost lease, shutdown), and ``xor replay FILE`` reproduces it (docs/replay.md).
+
+With ``XOR_MARKET_DATA_FAILOVER`` (``{"binance": "okx"}``), the market feed of a bot on the
+first exchange switches to the second's candles when it fails or stalls; each switch is
+logged and recorded as a risk event of the bot (``services/market_data_failover.py``).
+
 Live bots are run too (``--no-live`` leaves them to another worker): each is built by
 :class:`~xor_trading.services.live_venue.CcxtLiveVenueFactory` from this process's
 container (its exchange key is decrypted here, its orders go to the exchange or to the
@@ -33,9 +41,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
+import sys
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -51,6 +62,7 @@ from xor_trading.data.replay_market_clock import ReplayMarketClock
 from xor_trading.exchanges.ccxt_client.market_feed import CcxtCandleFeed
 from xor_trading.execution.unknown_resolution import UnknownResolutionConfig
 from xor_trading.persistence.migrate import upgrade_to_head
+from xor_trading.runtime.bot_recording import RECORDING_LOGGER
 from xor_trading.runtime.bot_spec import BotSpec
 from xor_trading.runtime.lease import LeaseTiming
 from xor_trading.runtime.settings import Settings, load_settings
@@ -58,6 +70,7 @@ from xor_trading.services.backtest_service import parse_time
 from xor_trading.services.bot_worker import BotWorker, FeedFactory, WorkerOptions
 from xor_trading.services.container import build_container
 from xor_trading.services.live_venue import CcxtLiveVenueFactory, LiveOptions, ws_url_of
+from xor_trading.services.market_data_failover import FailoverEvents, failover_feed
 
 SHUTDOWN_DEADLINE_S = 30.0
 DEADLINE_EXIT_CODE = 1
@@ -94,7 +107,25 @@ class _ReplayMarkets:
         )
 
 
-def _feed_factory(kind: FeedKind, settings: Settings, speed: float) -> FeedFactory:
+def _exchange_feed(exchange: str, settings: Settings) -> CcxtCandleFeed:
+    base_url = settings.exchange_url_overrides.get(exchange)
+    ws_url = ws_url_of(base_url) if base_url else None
+    return CcxtCandleFeed.connect(exchange, base_url=base_url, ws_url=ws_url)
+
+
+def _check_failover(settings: Settings) -> None:
+    for first, second in settings.market_data_failover.items():
+        if first == second:
+            raise ConfigError(
+                f"market_data_failover sends {first} to itself",
+                'name a second exchange (XOR_MARKET_DATA_FAILOVER=\'{"binance": "okx"}\')',
+            )
+
+
+def _feed_factory(
+    kind: FeedKind, settings: Settings, speed: float, failover: FailoverEvents | None = None
+) -> FeedFactory:
+    """The bots' candle feeds; ``failover`` records market-data switches (risk events)."""
     if kind is FeedKind.REPLAY:
         store = ParquetCandleStore(settings.candles_dir)
 
@@ -102,22 +133,29 @@ def _feed_factory(kind: FeedKind, settings: Settings, speed: float) -> FeedFacto
             return ReplayCandleFeed.over_store(store, spec.exchange, speed=speed, wait_at_end=True)
 
         return replay
+    _check_failover(settings)
 
     def market(spec: BotSpec) -> CandleFeed:
-        base_url = settings.exchange_url_overrides.get(spec.exchange)
-        ws_url = ws_url_of(base_url) if base_url else None
-        return CcxtCandleFeed.connect(spec.exchange, base_url=base_url, ws_url=ws_url)
+        primary = _exchange_feed(spec.exchange, settings)
+        second = settings.market_data_failover.get(spec.exchange)
+        if second is None:
+            return primary
+        return failover_feed(spec, primary, second, _exchange_feed(second, settings), failover)
 
     return market
 
 
 def _feeds_and_clocks(
-    kind: FeedKind, settings: Settings, speed: float, replay_from: str | None
+    kind: FeedKind,
+    settings: Settings,
+    speed: float,
+    replay_from: str | None,
+    failover: FailoverEvents | None = None,
 ) -> tuple[FeedFactory, Callable[[BotSpec], Clock] | None]:
     """The bots' feeds and, for a replay from a given time, their market clocks (None:
     the container's wall clock)."""
     if replay_from is None:
-        return _feed_factory(kind, settings, speed), None
+        return _feed_factory(kind, settings, speed, failover), None
     if kind is not FeedKind.REPLAY:
         raise ConfigError(
             "--replay-from only applies to --feed replay",
@@ -127,6 +165,16 @@ def _feeds_and_clocks(
         ParquetCandleStore(settings.candles_dir), speed, parse_time(replay_from, "--replay-from")
     )
     return markets.feed_for, markets.clock_for
+
+
+def _show_recordings() -> None:
+    """Print each bot run's event log path as its recording starts (stderr)."""
+    recordings = logging.getLogger(RECORDING_LOGGER)
+    if not recordings.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        recordings.addHandler(handler)
+    recordings.setLevel(logging.INFO)
 
 
 async def _run(worker: BotWorker, flatten: bool) -> bool:
@@ -196,16 +244,39 @@ def worker(
             ),
         ),
     ] = UnknownResolutionConfig().min_not_found_span_ms,
+    record_dir: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False,
+            help=(
+                "Record every bot run to DIR/<bot_id>-<fencing token>.jsonl for "
+                "xor replay (docs/replay.md)."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Run paper and live bots until SIGTERM/Ctrl-C (leases: several workers may share a
     database)."""
     armed_crash_point()  # a mistyped XOR_CRASH_POINT fails here, not silently
     settings = load_settings()
-    feeds, bot_clock = _feeds_and_clocks(feed, settings, replay_speed, replay_from)
     container = build_container(settings)
     try:
+        feeds, bot_clock = _feeds_and_clocks(
+            feed,
+            settings,
+            replay_speed,
+            replay_from,
+            FailoverEvents(container.database, container.clock),
+        )
         upgrade_to_head(container.database)
-        options = WorkerOptions(timing=LeaseTiming(), poll_every_ms=poll_ms, max_bots=max_bots)
+        if record_dir is not None:
+            _show_recordings()
+        options = WorkerOptions(
+            timing=LeaseTiming(),
+            poll_every_ms=poll_ms,
+            max_bots=max_bots,
+            record_dir=record_dir,
+        )
         live_factory = (
             CcxtLiveVenueFactory(
                 container,

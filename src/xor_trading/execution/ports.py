@@ -80,6 +80,11 @@ class AccountQueryPort(Protocol):
         """
         ...
 
+    async def fetch_order_by_venue_id(self, symbol: str, venue_order_id: str) -> VenueOrder | None:
+        """The order with this venue order id (its client order id tells whose it is), or
+        ``None`` when the venue says it has none."""
+        ...
+
     async def fetch_open_orders(self, symbols: Sequence[str]) -> list[VenueOrder]: ...
 
     async def fetch_trades_since(self, symbol: str, since_ms: int) -> list[VenueTrade]:

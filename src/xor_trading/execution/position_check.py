@@ -7,7 +7,9 @@ Rules:
 * An asset the view names and the venue's balance list omits is *unreported*, never zero:
   a missing report is not a flat position. The run is then incomplete.
 * Amounts are compared exactly (``Decimal``, ``free + locked``); an asset listed twice by
-  the venue counts as the sum of its entries.
+  the venue counts as the sum of its entries. The expected amounts are what the bot holds
+  net of commissions paid in the base asset, dust below one lot included (a live bot's view
+  is ``baseline + PortfolioEngine.holding``), so no tolerance is needed or allowed.
 * A position alignment is a synthetic fill on the one symbol whose base asset differs,
   of exactly the difference, at the caller's reference price, with no fee. It moves the
   base asset only; a difference in a quote asset cannot be aligned by a fill.

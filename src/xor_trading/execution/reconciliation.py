@@ -39,11 +39,17 @@ The rules, in the order a run applies them:
    (``inflight_timeout``); an order the venue had acknowledged is *vanished*: mismatch.
 6. **Foreign orders.** An open venue order whose client id has our prefix and that no
    local order owns is reported in ``foreign_orders`` (mismatch); it is never adopted.
-   Orders without our prefix (the account holder's manual orders) are ignored.
+   Orders without our prefix (other bots' orders, the account holder's manual orders) are
+   ignored.
 7. **Foreign fills.** A trade on a venue order that no local order owns (a manual trade on
    the bot's symbol, another process trading the bot's account, or a lost intent) is
    reported in ``foreign_trades`` and is a mismatch under every policy: the reconciler
-   cannot tell whose it is, so a person decides. It is never booked.
+   cannot tell whose it is, so a person decides. It is never booked. Exception: with a
+   ``sibling_client_order_id_pattern`` the venue order of each such trade is looked up
+   (by venue order id); a trade whose order carries *another* bot's client id (it matches
+   the pattern, not our prefix) is that bot's: it is ignored and returned in
+   ``sibling_trades``. It moves the account's holdings, so the holdings expected in rule 9
+   include it (the caller moves its baseline by it once the cursor passed it).
 8. **Fill gaps.** A venue order that says it filled more than its known trades add up to
    (the venue omitted a trade report, or the trade is older than the cursor) is a gap.
    Full run: aligned by a synthetic fill on that order (trade id ``RECONCILIATION:...``,
@@ -75,7 +81,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from xor_trading.bus.message_bus import MessageBus
@@ -85,7 +92,7 @@ from xor_trading.core.ids import OrderId, StrategyId, Symbol, TradeId, VenueOrde
 from xor_trading.domain.events import OrderFilled
 from xor_trading.domain.fills import Fill, Liquidity
 from xor_trading.domain.instruments import Instrument
-from xor_trading.domain.orders import Order, OrderStatus
+from xor_trading.domain.orders import Order, OrderSide, OrderStatus
 from xor_trading.execution.engine import ExecutionEngine
 from xor_trading.execution.ports import AccountQueryPort
 from xor_trading.execution.position_check import (
@@ -143,6 +150,7 @@ class _RunNotes:
         self.foreign_orders: list[VenueOrder] = []
         self.foreign_trades: list[VenueTrade] = []
         self.synthetic: list[SyntheticFill] = []
+        self.sibling_trades: list[VenueTrade] = []
 
 
 class Reconciler:
@@ -171,6 +179,8 @@ class Reconciler:
         self._holdings = holdings
         self._reference_price = reference_price
         self._resolver = UnknownResolver(config.unknown)
+        pattern = config.sibling_client_order_id_pattern
+        self._sibling = None if pattern is None else re.compile(pattern)
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -203,9 +213,19 @@ class Reconciler:
     async def _run(self, cursors_in: Mapping[Symbol, int], full: bool) -> ReconciliationResult:
         local = [o for o in self._engine.cache.all() if o.status.is_open]
         cursors = self._cursors_to_read(cursors_in, local, full)
+        known_venue_ids = (
+            None
+            if self._sibling is None
+            else {o.venue_order_id for o in self._engine.cache.all() if o.venue_order_id}
+        )
         try:
             snapshot = await read_venue_snapshot(
-                self._account, local, self._client_order_id, cursors, with_balances=full
+                self._account,
+                local,
+                self._client_order_id,
+                cursors,
+                with_balances=full,
+                known_venue_order_ids=known_venue_ids,
             )
         except XorError as exc:
             return ReconciliationResult(
@@ -234,7 +254,7 @@ class Reconciler:
         comparison = None
         if full:
             assert snapshot.balances is not None
-            comparison = compare_holdings(self._holdings(), snapshot.balances)
+            comparison = compare_holdings(self._expected_holdings(notes), snapshot.balances)
             if comparison.unreported_assets:
                 notes.incomplete.append(
                     "The venue did not report a balance for "
@@ -262,6 +282,7 @@ class Reconciler:
             differences=comparison.differences if comparison else (),
             unreported_assets=comparison.unreported_assets if comparison else (),
             synthetic_fills=tuple(notes.synthetic),
+            sibling_trades=tuple(notes.sibling_trades),
         )
 
     def _decide(
@@ -399,6 +420,9 @@ class Reconciler:
         for trades in snapshot.trades.values():
             for trade in trades:
                 order = owner.get(VenueOrderId(trade.venue_order_id))
+                if order is None and self._is_siblings(snapshot, trade):
+                    notes.sibling_trades.append(trade)
+                    continue
                 if order is None or order.symbol != trade.symbol:
                     notes.foreign_trades.append(trade)
                     notes.mismatch.append(
@@ -416,6 +440,24 @@ class Reconciler:
                     notes.skipped.add(order.order_id)
                     continue
                 self._feed(OrderFilledReport(_fill_of(trade, order)), order, notes)
+
+    def _is_siblings(self, snapshot: VenueSnapshot, trade: VenueTrade) -> bool:
+        """Whether ``trade`` belongs to an order of another bot on this account (rule 7)."""
+        client_id = snapshot.trade_owners.get(trade.venue_order_id)
+        return (
+            self._sibling is not None
+            and client_id is not None
+            and not client_id.startswith(self._config.client_order_id_prefix)
+            and self._sibling.match(client_id) is not None
+        )
+
+    def _expected_holdings(self, notes: _RunNotes) -> dict[str, Decimal]:
+        """The holdings view plus what the other bots' trades of this run moved (rule 9)."""
+        expected = dict(self._holdings())
+        for asset, delta in sibling_base_deltas(notes.sibling_trades, self._instruments).items():
+            if asset in expected:
+                expected[asset] += delta
+        return expected
 
     def _apply_end_states(
         self, local: list[Order], snapshot: VenueSnapshot, notes: _RunNotes
@@ -504,7 +546,7 @@ class Reconciler:
 
     def _align_positions(self, snapshot: VenueSnapshot, notes: _RunNotes) -> bool:
         assert snapshot.balances is not None
-        comparison = compare_holdings(self._holdings(), snapshot.balances)
+        comparison = compare_holdings(self._expected_holdings(notes), snapshot.balances)
         planned = []
         for difference in comparison.differences:
             instrument = instrument_for_base(difference.asset, self._instruments.values())
@@ -524,7 +566,7 @@ class Reconciler:
             notes.synthetic.append(
                 SyntheticFill(fill, None, "the venue's balance differs from the bot's position")
             )
-        after = compare_holdings(self._holdings(), snapshot.balances)
+        after = compare_holdings(self._expected_holdings(notes), snapshot.balances)
         if after.differences:
             notes.mismatch.extend(
                 f"After aligning, the bot holds {d.local} {d.asset} and the venue {d.venue}."
@@ -562,6 +604,24 @@ class Reconciler:
     def _quote_of(self, symbol: Symbol) -> str:
         instrument = self._instruments.get(symbol)
         return instrument.quote if instrument is not None else symbol.rsplit("/", 1)[-1]
+
+
+def sibling_base_deltas(
+    trades: Iterable[VenueTrade], instruments: Mapping[Symbol, Instrument]
+) -> dict[str, Decimal]:
+    """How much of each base asset ``trades`` added to the account (negative: removed): a
+    buy adds its quantity, a sell removes it, a fee paid in the base asset removes it."""
+    deltas: dict[str, Decimal] = {}
+    for trade in trades:
+        instrument = instruments.get(Symbol(trade.symbol))
+        if instrument is None:
+            continue
+        base = instrument.base
+        signed = trade.quantity if trade.side is OrderSide.BUY else -trade.quantity
+        if trade.fee_currency == base:
+            signed -= trade.fee
+        deltas[base] = deltas.get(base, Decimal(0)) + signed
+    return deltas
 
 
 def _fill_of(trade: VenueTrade, order: Order) -> Fill:

@@ -89,3 +89,4 @@ class ReconciliationResult:
     differences: tuple[AssetDifference, ...] = ()
     unreported_assets: tuple[str, ...] = ()
     synthetic_fills: tuple[SyntheticFill, ...] = ()
+    sibling_trades: tuple[VenueTrade, ...] = ()  # other bots' trades on this account (ignored)

@@ -8,6 +8,12 @@ and fencing token, then insert the order's ``pending_submit`` row (the recorder'
 written and :class:`~xor_trading.core.errors.SubmissionRefusedError` is raised: the
 execution engine marks the order DENIED and never sends it.
 
+With ``audit_intent`` (live bots, ADR 0020) the same transaction also appends the intent's
+entry to the hash-chained audit log: the intent, its row and its audit entry commit
+together or not at all, so the log shows every live order the platform decided to send
+before the venue heard of it. The callable comes from the services layer (the chain's
+hashing lives in ``security``, which this layer may not import).
+
 A database that refuses the write (down, locked too long, a client order id already on
 record) refuses the submission the same way: no order is ever sent without its intent.
 Attach the :class:`~xor_trading.persistence.recorder.BusRecorder` with
@@ -17,6 +23,7 @@ Attach the :class:`~xor_trading.persistence.recorder.BusRecorder` with
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,12 +31,16 @@ from xor_trading.core.clock import Clock
 from xor_trading.core.crash_points import crash_point
 from xor_trading.core.errors import SubmissionRefusedError
 from xor_trading.domain.orders import Order
-from xor_trading.persistence.database import Database
+from xor_trading.persistence.database import Database, DbSession
 from xor_trading.persistence.recorder import order_intent_row, to_datetime
 from xor_trading.persistence.repositories.bot_leases import holds_lease
 from xor_trading.persistence.repositories.orders import client_order_id_for, get_order_by_client_id
 
 logger = logging.getLogger("xor.persistence")
+
+IntentAudit = Callable[[DbSession, Order, str], None]
+"""Appends the audit entry of ``order`` (its client order id given) in the session's
+transaction."""
 
 
 class FencedIntentJournal:
@@ -45,8 +56,10 @@ class FencedIntentJournal:
         bot_id: str,
         worker_id: str,
         fencing_token: int,
+        audit_intent: IntentAudit | None = None,
     ) -> None:
         self._db = database
+        self._audit_intent = audit_intent
         self._clock = clock
         self.owner_id = owner_id
         self.bot_id = bot_id
@@ -75,6 +88,8 @@ class FencedIntentJournal:
                         self.owner_id, self.bot_id, order, to_datetime(self._clock.now_ms())
                     )
                 )
+                if self._audit_intent is not None:
+                    self._audit_intent(session, order, client_id)
                 crash_point("before_intent_commit")  # R4 tests only; a no-op otherwise
         except SQLAlchemyError as exc:
             logger.error("intent of order %s not recorded: %s", order.order_id, type(exc).__name__)

@@ -40,6 +40,13 @@ its intent committed; the bot's runner decides whether to pause.
 Limits: a round trip open when the recorder starts (a restart) is continued from the
 position row: its entry is the row's quantity at its average price, entered at the row's
 ``updated_at``. Amounts in snapshots and trades are in the bot's quote currency.
+
+Fees: the fill row keeps the fee as charged (``fee``, ``fee_currency``); fee totals (PnL
+snapshots, a trade's ``fees``) add its quote value: a commission in the base asset at the
+fill price, one in a third asset (BNB) at zero (no price source; the fill rows have it). A
+trade's quantities follow the position (``PositionChanged``), so a buy whose commission
+was taken in the base asset enters what the account received, and the round trip closes
+when the position is flat though dust below one lot is still held (``domain/positions.py``).
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ from xor_trading.domain.events import (
     PositionChanged,
 )
 from xor_trading.domain.orders import Order, OrderStatus
+from xor_trading.domain.positions import base_and_quote, fee_in_quote
 from xor_trading.persistence.database import Database, DbSession
 from xor_trading.persistence.repositories.orders import (
     client_order_id_for,
@@ -357,11 +365,12 @@ class BusRecorder:
         order_row.filled_quantity = filled
         order_row.average_price = average(sum((f.price * f.quantity for f in fills), ZERO), filled)
         order_row.updated_at = at
-        self._fees += fill.fee
+        fee = fee_in_quote(fill, *base_and_quote(fill.symbol))
+        self._fees += fee
         if change is not None:
             before = self._holding(session, fill.symbol).quantity
             self._apply_position(session, change)
-            self._track_trade(session, event, before, change)
+            self._track_trade(session, event, before, change, fee)
         self._write_snapshot(session, fill.ts_ms)
 
     def _holding(self, session: DbSession, symbol: str) -> _Holding:
@@ -407,30 +416,41 @@ class BusRecorder:
         row.updated_at = at
 
     def _track_trade(
-        self, session: DbSession, event: OrderFilled, before: Decimal, change: PositionChanged
+        self,
+        session: DbSession,
+        event: OrderFilled,
+        before: Decimal,
+        change: PositionChanged,
+        fee: Decimal,
     ) -> None:
+        """Quantities from the position's change (a fill's quantity with a quote fee; what the
+        account received or gave with a base-asset fee); ``fee`` in quote."""
         fill = event.fill
         after = change.quantity
         symbol = fill.symbol
         trade = self._open_trades.get(symbol)
         if trade is None:
+            if before == 0 and after == 0:
+                return  # a buy that added less than one lot: dust, no round trip
             trade = self._open_trades[symbol] = _OpenTrade(
                 "long" if after > 0 else "short", fill.ts_ms
             )
-        trade.fees += fill.fee
+        trade.fees += fee
         if before == 0 or ((before > 0) == (after > 0) and abs(after) > abs(before)):
-            trade.entry_qty += fill.quantity
-            trade.entry_value += fill.notional
+            opened = abs(after) - abs(before)
+            trade.entry_qty += opened
+            trade.entry_value += opened * fill.price
             return
         # The fill reduced, closed or reversed the position.
-        closing = min(fill.quantity, abs(before))
+        flipped = after == 0 or (after > 0) != (before > 0)
+        closing = abs(before) if flipped else abs(before) - abs(after)
         trade.exit_qty += closing
         trade.exit_value += closing * fill.price
         trade.realised += change.realized_pnl_delta
         trade.exit_tag = event.tag
-        if after == 0 or (after > 0) != (before > 0):
+        if flipped:
             self._close_trade(session, symbol, trade, fill.ts_ms)
-            opened = fill.quantity - closing
+            opened = abs(after)
             if opened > 0:  # reversed: the rest of the fill opens the next round trip
                 self._open_trades[symbol] = _OpenTrade(
                     "long" if after > 0 else "short",

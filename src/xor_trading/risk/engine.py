@@ -15,6 +15,11 @@ name and a sentence, and is kept in :attr:`RiskEngine.journal` with every breake
 
 With ``RiskConfig.disabled()`` only the venue's rules run and the engine subscribes to
 nothing (no per-candle work); research runs and peer comparisons use it.
+
+A fill whose commission is not in the quote (Binance charges a buy's in the base asset)
+moves the tracked position by the whole lots the account really holds (the portfolio's
+rules, ``domain/positions.py``: what is left below one lot is dust, kept apart), and its fee
+counts at its quote value; so a kill-switch flatten never sells more than is held.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from xor_trading.domain.events import (
 )
 from xor_trading.domain.instruments import Instrument
 from xor_trading.domain.orders import OrderSide, OrderType
+from xor_trading.domain.positions import fee_in_quote, tradable_fill
 from xor_trading.risk.breakers import BreakerSet
 from xor_trading.risk.config import RiskConfig
 from xor_trading.risk.events import BreakerReset, BreakerTripped, KillSwitchEngaged
@@ -93,6 +99,7 @@ class RiskEngine:
         self.denials: list[OrderDenied] = []
         self.journal: list[RiskJournalEntry] = []
         self._trade_cash: dict[str, Decimal] = {}  # cash flow of the open round trip, per symbol
+        self._dust: dict[str, Decimal] = {}  # held below one lot (base-asset commissions)
         self._kill_ids = order_ids or IdGenerator("K")  # a bot prefixes them (unique per run)
         bus.register(RISK, self.execute)
         if self.config.enabled or self.sizer.needs_market_data:
@@ -174,8 +181,22 @@ class RiskEngine:
         fill = event.fill
         symbol = fill.symbol
         flow = fill.notional if fill.side is OrderSide.SELL else -fill.notional
-        cash = self._trade_cash.get(symbol, Decimal(0)) + flow - fill.fee
-        self.state.on_fill(fill)
+        inst = self._instruments.get(symbol)
+        if inst is None or not fill.fee or fill.fee_currency == inst.quote:
+            cash = self._trade_cash.get(symbol, Decimal(0)) + flow - fill.fee
+            self.state.on_fill(fill)
+        else:
+            fee = fee_in_quote(fill, inst.base, inst.quote)
+            cash = self._trade_cash.get(symbol, Decimal(0)) + flow - fee
+            pos = self.state.positions.get(symbol)
+            moved, self._dust[symbol] = tradable_fill(
+                fill, inst.base, inst.quote, inst.lot_size,
+                Decimal(0) if pos is None else pos.quantity, self._dust.get(symbol, Decimal(0)),
+            )  # fmt: skip
+            if moved is not None:
+                self.state.on_fill(moved)
+            else:  # the whole lots held did not move: only the fee changes the equity
+                self.state.equity -= float(fee)
         if symbol in self.state.positions:
             self._trade_cash[symbol] = cash
             return

@@ -11,6 +11,10 @@ Whenever the picture changes (an entry or exit fill, a stop that moves up, a leg
 completes) every working exit order is canceled and the desired set is placed again: simple,
 and always consistent through partial fills. A time stop cancels the exits and sells at
 market. Exits go straight to execution: no risk limit ever blocks an exit.
+
+A fill whose commission is paid in the base asset moves the position by what the account
+really received or gave, and the exits cover the whole lots of it only; the rest is dust
+(``domain/positions.py``, the portfolio's rules), so no exit sells more than is held.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from xor_trading.domain.commands import CancelOrder, SubmitOrder, SubmitOrderLis
 from xor_trading.domain.events import CandleClosed, OrderFilled
 from xor_trading.domain.instruments import Instrument
 from xor_trading.domain.orders import OrderSide, OrderType
+from xor_trading.domain.positions import tradable_fill
 from xor_trading.indicators.atr import ATR
 from xor_trading.risk.exits import (
     BreakEven,
@@ -155,6 +160,7 @@ class ExitManager:
         self.config = config
         self._plans: dict[Symbol, _Plan] = {}
         self._positions: dict[Symbol, tuple[Decimal, Decimal]] = {}  # quantity, cost
+        self._dust: dict[Symbol, Decimal] = {}  # held below one lot (base-asset commissions)
         self._atr: dict[Symbol, ATR] = {}
         self._atr_value: dict[Symbol, float] = {}
         self._ids = order_ids or IdGenerator("E")  # a bot prefixes them (unique per run)
@@ -166,14 +172,22 @@ class ExitManager:
     # -- events -------------------------------------------------------------------------------
 
     def _on_fill(self, event: OrderFilled) -> None:
-        fill = event.fill
+        fill = moved = event.fill
         symbol = fill.symbol
         qty, cost = self._positions.get(symbol, (Decimal(0), Decimal(0)))
-        if fill.side is OrderSide.BUY:
-            qty, cost = qty + fill.quantity, cost + fill.notional
+        inst = self._instruments.get(symbol)
+        if inst is not None and fill.fee and fill.fee_currency == inst.base:
+            netted, self._dust[symbol] = tradable_fill(
+                fill, inst.base, inst.quote, inst.lot_size, qty, self._dust.get(symbol, Decimal(0))
+            )
+            if netted is None:
+                return  # the whole lots held did not change
+            moved = netted
+        if moved.side is OrderSide.BUY:
+            qty, cost = qty + moved.quantity, cost + moved.notional
         else:
-            cost = cost * (qty - fill.quantity) / qty if qty else Decimal(0)
-            qty -= fill.quantity
+            cost = cost * (qty - moved.quantity) / qty if qty else Decimal(0)
+            qty -= moved.quantity
         self._positions[symbol] = (qty, cost)
         plan = self._plans.get(symbol)
         if qty <= 0:
@@ -181,7 +195,7 @@ class ExitManager:
                 self._cancel_working(plan)
                 del self._plans[symbol]
             return
-        if fill.side is OrderSide.BUY and event.tag == ENTRY_TAG:
+        if moved.side is OrderSide.BUY and event.tag == ENTRY_TAG:
             if plan is not None:
                 self._cancel_working(plan)
             self._plans[symbol] = plan = self._start(symbol, event.strategy_id, qty, cost / qty)
@@ -190,6 +204,8 @@ class ExitManager:
         elif event.tag == TARGET_TAG and plan.ladder is not None:
             level = self._level_of(plan, fill.order_id)
             plan.ladder = plan.ladder.after_fill(LegFill(level, fill.quantity))
+            if moved is not fill:  # the base fee took more than the leg: follow the position
+                plan.ladder = plan.ladder.resize(qty)
             if self._break_even is not None and plan.stop is not None:
                 plan.stop = self._break_even.apply(plan.stop, plan.ladder)
         elif plan.ladder is not None:

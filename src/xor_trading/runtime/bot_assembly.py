@@ -182,16 +182,25 @@ class AssembledBot:
         self.kernel.risk.state.set_equity(float(cash))
 
     def restore_position(
-        self, symbol: str, quantity: Decimal, average_price: Decimal, opened_ms: int
+        self,
+        symbol: str,
+        quantity: Decimal,
+        average_price: Decimal,
+        opened_ms: int,
+        dust: Decimal = Decimal(0),
     ) -> None:
-        """Give back a position recorded by an earlier run (signed ``quantity``)."""
+        """Give back a position recorded by an earlier run (signed ``quantity``) and the dust
+        it held below one lot (base-asset commissions), valued at ``average_price``."""
         sym = Symbol(symbol)
-        if quantity == 0:
+        if quantity == 0 and dust == 0:
             return
-        self.kernel.portfolio.positions[sym] = Position(
-            sym, quantity, average_price * quantity, opened_ms=opened_ms
-        )
-        self.kernel.risk.state.set_position(sym, quantity, float(average_price), opened_ms)
+        position = Position(
+            sym, quantity, average_price * quantity, opened_ms=opened_ms if quantity else None,
+            dust=dust, dust_cost=average_price * dust,
+        )  # fmt: skip
+        self.kernel.portfolio.restore(position)
+        if quantity:
+            self.kernel.risk.state.set_position(sym, quantity, float(average_price), opened_ms)
 
     def restore_order(self, order: Order, applied_trade_ids: tuple[TradeId, ...] = ()) -> None:
         """Give back a working order of an earlier run. On a simulated venue (paper) it is

@@ -26,6 +26,10 @@ that no order of the bot is open any more (kill switch, R16).
 
 A failure of the runtime itself (the feed, the database under the recorder) moves the
 bot to ``ERROR`` with the error's sentence; cancellation (a stop) does not.
+
+Event log (optional, ``xor worker --record-dir``): the strategies' start and the runtime's
+own commands (:meth:`wind_down`) go through the :class:`EventLogRecorder` as inputs, and
+:meth:`close` writes its footer (docs/replay.md).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from xor_trading.domain.commands import CancelAllOrders, SubmitOrder
 from xor_trading.domain.orders import OrderSide, OrderType
 from xor_trading.runtime.bot_assembly import AssembledBot
 from xor_trading.runtime.command_guard import CommandGuard
+from xor_trading.runtime.event_log import EventLogRecorder
 from xor_trading.runtime.lifecycle_tracker import LifecycleTracker
 from xor_trading.runtime.live_session import LiveSession, LiveTradingHaltedError
 from xor_trading.timeseries.price_grid import tick_of
@@ -71,6 +76,7 @@ class BotRuntime:
         warmup_candles: int | None = None,
         reconcile: Reconcile | None = None,
         live: LiveSession | None = None,
+        event_log: EventLogRecorder | None = None,
     ) -> None:
         self.bot = bot
         self.guard = guard
@@ -79,6 +85,7 @@ class BotRuntime:
         self._clock = clock
         self._reconcile = reconcile
         self.live = live
+        self.event_log = event_log
         self.halted_by_reconciliation = False  # the venue disagrees: send nothing at all
         self._timeframe = Timeframe.parse(bot.spec.timeframe)
         strategies_need = max(r.strategy.warmup_bars for r in bot.runners.values())
@@ -118,7 +125,13 @@ class BotRuntime:
 
     async def close(self) -> None:
         """Release what the run holds outside the process (a live bot's connections); call
-        once the run is over and the bot left (:meth:`leave`)."""
+        once the run is over and the bot left (:meth:`leave`). The event log's footer is
+        written first: nothing the bot does after this is part of its run."""
+        if self.event_log is not None:
+            try:
+                self.event_log.close()
+            except OSError:
+                logger.exception("bot %s: could not finish its event log", self.bot.spec.bot_id)
         if self.live is not None:
             await self.live.close()
 
@@ -136,7 +149,10 @@ class BotRuntime:
         if self._reconcile is not None:
             await self._reconcile()
         self.guard.warming_up = False
-        self.bot.start()
+        if self.event_log is not None:
+            self.event_log.start(self.bot.start)
+        else:
+            self.bot.start()
         if not self.guard.paused:
             self.tracker.settle("reconciled and warmed up: watching candles")
         self.ready.set()
@@ -199,7 +215,7 @@ class BotRuntime:
         kernel = self.bot.kernel
         now = self._clock.now_ms()
         if cancel_orders or flatten:
-            kernel.bus.send(RISK, CancelAllOrders(now))
+            self._send_own(CancelAllOrders(now))
         if not flatten:
             return
         for symbol, position in list(kernel.portfolio.positions.items()):
@@ -213,8 +229,7 @@ class BotRuntime:
                 if last is not None
                 else None
             )
-            kernel.bus.send(
-                RISK,
+            self._send_own(
                 SubmitOrder(
                     order_id=OrderId(f"{kernel.order_id_prefix}F-{self._flatten_ids}"),
                     strategy_id=self._strategy_of(symbol),
@@ -250,6 +265,14 @@ class BotRuntime:
         if flatten:
             self.wind_down(cancel_orders=False, flatten=True)
             await self.live.settle_orders()  # the closing orders are answered before close
+
+    def _send_own(self, command: object) -> None:
+        """A command of the runtime itself, to the risk engine (on record when recording)."""
+        bus = self.bot.kernel.bus
+        if self.event_log is None:
+            bus.send(RISK, command)
+        else:
+            self.event_log.runtime_command(command, lambda: bus.send(RISK, command))
 
     def _strategy_of(self, symbol: Symbol) -> StrategyId:
         return self.bot.runners[symbol].strategy.ctx.strategy_id

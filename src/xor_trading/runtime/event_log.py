@@ -16,9 +16,17 @@ Lines (each a JSON object; exact decimals as strings, see ``runtime/event_codec.
   the venue something (``submit_order``, ``submit_oco``, ``cancel_order``). ``op`` and
   ``args`` are an output; ``reports`` (what the venue answered during the call) and
   ``raised`` (``UnknownOutcomeError`` / ``RejectedError``) are inputs.
+* ``{"type": "input", "ts", "event": "CancelAllOrders" | "SubmitOrder", "data"}``: a command
+  the bot's runtime sent to the risk engine by itself, not through a strategy and the gate
+  (``BotRuntime.wind_down``: cancel everything, flatten on stop); see
+  :meth:`EventLogRecorder.runtime_command`.
+* ``{"type": "start", "ts"}``: the strategies were started (``on_start``) here, after the
+  warm-up candles above it (only in logs whose header says ``"start_line": true``).
 * ``{"type": "gate", "command", "allowed", "published"}``: the bot's command gate (pause,
   warm-up, kill switch, fees) decided on a strategy's command; an input, with the events
   the gate published while deciding.
+* ``{"type": "journal", "order_id", "refused": {"message", "hint"}}``: the intent journal
+  refused an order (the lease was lost): the order became ``DENIED`` unsent; an input.
 * ``{"type": "output", "event": ..., "data": ...}``: an event the kernel published
   (order status changes, fills, positions, denials, breakers, a stopped strategy).
 * last line, ``{"type": "footer", "inputs": n, "outputs": m, "sha256": ...}``: the SHA-256
@@ -27,11 +35,16 @@ Lines (each a JSON object; exact decimals as strings, see ``runtime/event_codec.
 Each input is written before the outputs it caused. Paper bots record the simulated
 venue's reports as inputs like a live venue's, so one replay path serves both modes.
 
-Use (docs/replay.md)::
+The header also says whether the run started from state restored from an earlier run
+(``"restored": {"orders": n, "positions": m}``): such a log cannot be replayed from the file
+alone, and the replay refuses it.
 
-    venue = RecordingVenue(paper_venue(spec, clock))        # before the kernel is built
+Use (docs/replay.md; the worker does it in ``runtime/bot_recording.py``)::
+
+    sim = paper_venue(spec, clock)
+    venue = RecordingVenue(sim)                             # before the kernel is built
     gate = RecordingGate(command_guard)                     # if the bot has a gate
-    bot = assemble_bot(spec, clock, venue, command_gate=gate)
+    bot = assemble_bot(spec, clock, venue, command_gate=gate, matching_venue=sim)
     recorder = EventLogRecorder(bot.kernel.bus, path, bot_spec_header(spec),
                                 clock=clock, venue=venue, gate=gate)
     bot.start()                                             # after the recorder is attached
@@ -54,7 +67,7 @@ from typing import IO, Any, Protocol
 
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import Clock
-from xor_trading.core.errors import RejectedError, UnknownOutcomeError
+from xor_trading.core.errors import RejectedError, SubmissionRefusedError, UnknownOutcomeError
 from xor_trading.core.ids import OrderId
 from xor_trading.domain.events import (
     CandleClosed,
@@ -64,7 +77,12 @@ from xor_trading.domain.events import (
     PositionChanged,
 )
 from xor_trading.domain.orders import Order
-from xor_trading.execution.ports import ExchangePort, ReportSink, VenueCapabilities
+from xor_trading.execution.ports import (
+    ExchangePort,
+    IntentJournal,
+    ReportSink,
+    VenueCapabilities,
+)
 from xor_trading.execution.reports import ExecutionReport
 from xor_trading.risk.events import (
     BreakerReset,
@@ -85,6 +103,7 @@ __all__ = [
     "EventLogRecorder",
     "EventTape",
     "RecordingGate",
+    "RecordingJournal",
     "RecordingVenue",
     "bot_spec_header",
     "output_item",
@@ -205,6 +224,10 @@ class EventTape(Protocol):
         """The command gate is asked about ``command``; ``decide()`` asks the real gate."""
         ...
 
+    def journal_refused(self, order: Order, error: SubmissionRefusedError) -> None:
+        """The intent journal refused ``order`` (it is denied, never sent)."""
+        ...
+
 
 class RecordingVenue:
     """An :class:`ExchangePort` that passes everything to ``inner`` and tells its tape.
@@ -298,13 +321,39 @@ class RecordingGate:
         return self._tape.gate_decided(command, lambda: self.inner(command))
 
 
+class RecordingJournal:
+    """Wraps a bot's intent journal so its refusals are recorded (an input: whether the
+    database took the intent and the lease still held is outside the kernel)."""
+
+    def __init__(self, inner: IntentJournal) -> None:
+        self.inner = inner
+        self._tape: EventTape | None = None
+
+    def attach(self, tape: EventTape) -> None:
+        self._tape = tape
+
+    def record_intent(self, order: Order) -> None:
+        try:
+            self.inner.record_intent(order)
+        except SubmissionRefusedError as exc:
+            if self._tape is not None:
+                self._tape.journal_refused(order, exc)
+            raise
+
+
 class EventLogRecorder:
     """Records a kernel's inputs and outputs to ``path_or_stream`` (see the module).
 
     Attach it after the kernel is assembled and before its strategies start, so that
-    everything the strategies do is on record. ``venue`` and ``gate`` are the recording
-    wrappers the kernel was built with; without ``venue`` the venue's reports are missing
-    and the log cannot be replayed.
+    everything the strategies do is on record. ``venue``, ``gate`` and ``journal`` are the
+    recording wrappers the kernel was built with; without ``venue`` the venue's reports are
+    missing and the log cannot be replayed.
+
+    ``records_start``: the strategies are started through :meth:`start` (after a warm-up,
+    as the bot runtime does), which writes a ``start`` line; otherwise the caller starts
+    them before the first input. ``restored``: what the kernel was given from an earlier
+    run before recording began (``{"orders": n, "positions": m}``); the replay refuses a
+    log that starts from such state.
     """
 
     def __init__(
@@ -316,6 +365,9 @@ class EventLogRecorder:
         clock: Clock,
         venue: RecordingVenue | None = None,
         gate: RecordingGate | None = None,
+        journal: RecordingJournal | None = None,
+        records_start: bool = False,
+        restored: Mapping[str, int] | None = None,
     ) -> None:
         if isinstance(path_or_stream, str | Path):
             self._out: IO[str] = open(path_or_stream, "w", encoding="utf-8")  # noqa: SIM115
@@ -330,7 +382,7 @@ class EventLogRecorder:
         self.inputs = 0
         self.outputs = 0
         self.sha256: str | None = None  # set by close()
-        header = {
+        header: dict[str, Any] = {
             "type": "header",
             "format": FORMAT,
             "version": VERSION,
@@ -338,7 +390,10 @@ class EventLogRecorder:
             "venue": _venue_header(venue),
             "gate": gate is not None,
             "start_ms": clock.now_ms(),
+            "start_line": records_start,
         }
+        if restored and any(restored.values()):
+            header["restored"] = dict(restored)
         self._write(header)
         self._out.flush()
         for event_type in OUTPUT_EVENTS:
@@ -349,6 +404,25 @@ class EventLogRecorder:
             venue.attach(self)
         if gate is not None:
             gate.attach(self)
+        if journal is not None:
+            journal.attach(self)
+
+    # -- what the bot's runtime tells us ----------------------------------------------------
+
+    def start(self, start_strategies: Callable[[], None]) -> None:
+        """Start the strategies (``AssembledBot.start``) on record, as an input."""
+        self._flush_pending()
+        self._write_input({"type": "start", "ts": self._clock.now_ms()})
+        start_strategies()
+        self._flush_pending()
+
+    def runtime_command(self, command: object, send: Callable[[], None]) -> None:
+        """The runtime sends ``command`` to the risk engine itself (``send()``), not through a
+        strategy and the gate (cancel all, flatten): an input, before what it causes."""
+        self._flush_pending()
+        self._write_input({"type": "input", "ts": self._clock.now_ms(), **encode(command)})
+        send()
+        self._flush_pending()
 
     # -- what the wrappers and the bus tell us ----------------------------------------------
 
@@ -376,6 +450,11 @@ class EventLogRecorder:
         self._pending.append(entry)
         return allowed
 
+    def journal_refused(self, order: Order, error: SubmissionRefusedError) -> None:
+        self.inputs += 1
+        refused = {"message": error.message, "hint": error.hint}
+        self._pending.append({"type": "journal", "order_id": order.order_id, "refused": refused})
+
     def _on_output(self, event: object) -> None:
         if self._gates:  # published by the gate: part of its decision (an input)
             self._gates[-1]["published"].append(encode(event))
@@ -400,7 +479,7 @@ class EventLogRecorder:
 
     def _flush_pending(self) -> None:
         for entry in self._pending:
-            if entry["type"] != "gate":
+            if entry["type"] not in ("gate", "journal"):
                 self._digest.update(canonical_json(output_item(entry)).encode())
                 self._digest.update(b"\n")
             self._write(entry)

@@ -26,7 +26,7 @@ _VENUE_ERRORS: dict[str, type[XorError]] = {
 }
 
 
-_LINE_TYPES = ("input", "call", "gate", "output")
+_LINE_TYPES = ("input", "call", "gate", "journal", "start", "output")
 _HINT = "record the run again; only files written by EventLogRecorder can be replayed"
 
 

@@ -9,7 +9,13 @@ Contract (docs/replay.md):
   ``UnknownOutcomeError`` or ``RejectedError`` is raised again). A :class:`ReplayGate`
   answers the command gate's recorded decisions in order.
 * Each ``input`` line is fed at its recorded clock reading: a candle is published, a
-  venue report delivered, a kill switch engaged or re-armed.
+  venue report delivered, a kill switch engaged or re-armed, a command of the bot's
+  runtime (``CancelAllOrders``, a flattening ``SubmitOrder``) sent to the risk engine.
+  The strategies are started before the first input, or at the ``start`` line when the
+  header says the start was recorded (a bot runtime starts them after its warm-up). A
+  :class:`ReplayJournal` refuses the orders the intent journal refused.
+* A log whose header says the run started from restored state (orders or positions of an
+  earlier run) is refused with a :class:`DataError`: that state is not in the file.
 * After each input the outputs produced so far are compared with the recorded ones, in
   canonical JSON. The first difference stops the replay: :class:`Divergence` names the
   file's line, the expected and the actual output. A kernel that raises while handling an
@@ -27,10 +33,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from xor_trading.bus.endpoints import RISK
 from xor_trading.bus.message_bus import MessageBus
 from xor_trading.core.clock import TestClock
-from xor_trading.core.errors import DataError, XorError
+from xor_trading.core.errors import DataError, SubmissionRefusedError, XorError
 from xor_trading.core.ids import OrderId
+from xor_trading.domain.commands import CancelAllOrders, SubmitOrder
 from xor_trading.domain.events import CandleClosed
 from xor_trading.domain.orders import Order
 from xor_trading.execution.ports import ReportSink, VenueCapabilities
@@ -49,6 +57,7 @@ from xor_trading.runtime.event_log_reader import EventLog, LogLine, venue_error
 __all__ = [
     "Divergence",
     "ReplayGate",
+    "ReplayJournal",
     "ReplayResult",
     "ReplayVenue",
     "replay_event_log",
@@ -244,6 +253,39 @@ class ReplayGate:
         return bool(line.data["allowed"])
 
 
+class ReplayJournal:
+    """The intent journal of a replay: refuses exactly the orders the recording's journal
+    refused (by order id, with the recorded sentence), takes every other intent."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._refused: dict[str, deque[Mapping[str, Any]]] = {}
+        for line in log.lines:
+            if line.type == "journal":
+                refused = line.data.get("refused") or {}
+                self._refused.setdefault(str(line.data.get("order_id")), deque()).append(refused)
+
+    def record_intent(self, order: Order) -> None:
+        queue = self._refused.get(str(order.order_id))
+        if queue:
+            refused = queue.popleft()
+            raise SubmissionRefusedError(
+                str(refused.get("message", "")), str(refused.get("hint", ""))
+            )
+
+
+def _refuse_restored(log: EventLog) -> None:
+    restored = log.header.get("restored") or {}
+    orders, positions = int(restored.get("orders", 0)), int(restored.get("positions", 0))
+    if orders or positions:
+        raise DataError(
+            f"this log starts from restored state ({orders} order(s) and {positions} "
+            f"position(s) of an earlier run of bot {log.spec.get('bot_id')}), which the file "
+            "does not hold, so it cannot be replayed",
+            "replay the log of a run that started flat (the bot's first run, or a restart "
+            "with no open order or position); see docs/replay.md, Limits",
+        )
+
+
 # -- feeding inputs -----------------------------------------------------------------------------
 
 
@@ -259,6 +301,8 @@ def _feed(bot: AssembledBot, venue: ReplayVenue, message: object) -> None:
     elif isinstance(message, KillSwitchRearmed):
         scope = KillScope(message.scope, message.target)  # type: ignore[arg-type]
         kernel.risk.rearm_kill_switch(scope, message.by, message.reason, ts_ms=message.ts_ms)
+    elif isinstance(message, CancelAllOrders | SubmitOrder):
+        kernel.bus.send(RISK, message)  # the runtime's own command (wind-down)
     else:
         venue.deliver(message)  # type: ignore[arg-type]  # a report: decode() checked the type
 
@@ -274,7 +318,19 @@ _REPORT_NAMES = frozenset(
         "OrderStatusUnknownReport",
     }
 )
-_INPUT_NAMES = _REPORT_NAMES | {"CandleClosed", "KillSwitchEngaged", "KillSwitchRearmed"}
+_RUNTIME_COMMAND_NAMES = frozenset({"CancelAllOrders", "SubmitOrder"})
+_INPUT_NAMES = (
+    _REPORT_NAMES
+    | _RUNTIME_COMMAND_NAMES
+    | {"CandleClosed", "KillSwitchEngaged", "KillSwitchRearmed"}
+)
+
+
+def _clock_reading(line: LogLine) -> int:
+    ts = line.data.get("ts")
+    if isinstance(ts, bool) or not isinstance(ts, int):
+        raise DataError(f"line {line.number}: the input has no clock reading (ts)", _HINT)
+    return ts
 
 
 def _input_message(line: LogLine) -> tuple[int, object]:
@@ -282,9 +338,7 @@ def _input_message(line: LogLine) -> tuple[int, object]:
     name = data.get("event")
     if name not in _INPUT_NAMES:
         raise DataError(f"line {line.number}: {name!r} is not an input event", _HINT)
-    ts = data.get("ts")
-    if isinstance(ts, bool) or not isinstance(ts, int):
-        raise DataError(f"line {line.number}: the input has no clock reading (ts)", _HINT)
+    ts = _clock_reading(line)
     return ts, decode({"event": name, "data": data.get("data")}, f"line {line.number}")
 
 
@@ -327,8 +381,10 @@ def replay_event_log(
     """Replay ``log`` (see the module); ``on_match(line, output)`` sees each matched output.
 
     Raises :class:`DataError` for a log that cannot be replayed at all (bad spec, an input
-    that does not decode); a difference in behaviour is a :class:`Divergence`, not an error.
+    that does not decode, a run that started from restored state); a difference in
+    behaviour is a :class:`Divergence`, not an error.
     """
+    _refuse_restored(log)
     spec = log.spec
     header_venue = log.header["venue"]
     clock = TestClock(int(log.header.get("start_ms", 0)))
@@ -342,6 +398,7 @@ def replay_event_log(
         order_id_prefix=str(spec.get("order_id_prefix") or ""),
         command_gate=gate,
         account_balance=None if balance is None else Decimal(str(balance)),
+        intent_journal=ReplayJournal(log),
     )
     collector = _Collector(bot.kernel.bus, clock)
     venue.collector = collector
@@ -357,33 +414,40 @@ def replay_event_log(
         recorded = None if log.footer is None else str(log.footer["sha256"])
         return ReplayResult(comparison.checked, inputs, produced_hash, recorded, divergence)
 
-    first_line = log.lines[0].number if log.lines else 2
-    try:
-        bot.start()
-    except (_DivergedError, XorError, LookupError, ValueError) as exc:
-        return result(Divergence(first_line, f"starting the strategies raised: {_why(exc)}"))
-    found = comparison.check(collector.items, first_line)
-    if found is not None:
-        return result(found)
+    def start(at_line: int) -> Divergence | None:
+        try:
+            bot.start()
+        except (_DivergedError, XorError, LookupError, ValueError) as exc:
+            return Divergence(at_line, f"starting the strategies raised: {_why(exc)}")
+        return comparison.check(collector.items, at_line)
+
+    if not log.header.get("start_line"):  # started before the first input
+        found = start(log.lines[0].number if log.lines else 2)
+        if found is not None:
+            return result(found)
     for line in log.lines:
-        if line.type != "input":
+        if line.type not in ("input", "start"):
             continue
         # Every output written above an input was produced before that input arrived.
         found = comparison.missing(before_line=line.number)
         if found is not None:
             return result(found)
-        ts, message = _input_message(line)
         inputs += 1
+        ts, message = (_clock_reading(line), None) if line.type == "start" else _input_message(line)
         try:
             clock.set_time(ts)
         except ValueError:
             return result(Divergence(line.number, f"the clock goes backwards to {ts}"))
-        try:
-            _feed(bot, venue, message)
-        except (_DivergedError, XorError, LookupError, ValueError) as exc:
-            comparison.check(collector.items, line.number)
-            return result(Divergence(line.number, f"replaying this input raised: {_why(exc)}"))
-        found = comparison.check(collector.items, line.number)
+        if message is None:
+            found = start(line.number)
+        else:
+            try:
+                _feed(bot, venue, message)
+            except (_DivergedError, XorError, LookupError, ValueError) as exc:
+                comparison.check(collector.items, line.number)
+                why = f"replaying this input raised: {_why(exc)}"
+                return result(Divergence(line.number, why))
+            found = comparison.check(collector.items, line.number)
         if found is not None:
             return result(found)
     footer_line = (log.lines[-1].number if log.lines else 1) + 1

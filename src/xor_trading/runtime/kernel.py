@@ -63,7 +63,7 @@ class TradingKernel:
         p = order_id_prefix
         # Subscription order matters for handlers of the same event: the portfolio sees a
         # fill before any recorder or strategy does.
-        self.portfolio = PortfolioEngine(self.bus, account)
+        self.portfolio = PortfolioEngine(self.bus, account, self.instruments)
         self.risk = RiskEngine(
             self.bus,
             self.instruments,

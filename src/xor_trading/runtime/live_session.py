@@ -16,21 +16,27 @@ bot is assembled and what an earlier run left is restored. :class:`BotRuntime` d
   (an operator alert) and sends nothing, not even a cancel.
 * :meth:`LiveSession.watch` (while the bot runs): an in-flight check every
   ``in_flight_check_interval_ms`` (open and unknown orders and their fills), a full
-  reconciliation every ``full_check_every_s`` (holdings drift), and after every
-  private-stream reconnect the gate again, with every new order refused (rule
-  ``reconciling``) from the reconnect until the gate passed. A mismatch that persists
-  (two runs in a row) halts the bot the same way.
+  reconciliation every ``full_check_every_s`` (holdings drift), and the gate again each
+  time the port signals its private stream dropped and each time it is connected again,
+  with every new order refused (rule ``reconciling``) from the signal until the gate that
+  followed the last signal passed. A mismatch that persists (two runs in a row) halts the
+  bot the same way.
 * :meth:`LiveSession.cancel_all` (kill switch, stop): every open order of the bot is
   cancelled and the venue is asked again until it lists none of them (venue-confirmed),
   re-cancelling what is still open, within ``cancel_all_timeout_s``.
 
 **Holdings.** The bot compares only the base assets of its symbols (its positions); the
-quote currency is the account's cash, which other bots and the user share. The venue
+quote currency is the account's cash, which other bots and the user share. Other bots on
+the same account and symbol (``sibling_trades`` of a run: orders with another bot's client
+id) move the baseline by what they bought or sold, persisted with the cursor that passed
+their trades (one transaction), so each of their trades is counted once. The venue
 account may hold coins that are not the bot's: at the bot's first gate the difference
 between the venue's balance and the bot's position is stored as its *baseline*
 (``persistence/tables/trade_cursors.py``), and the bot expects ``baseline + position``
-from then on. The port asks Binance with ``omitZeroBalances=true``, so an asset missing
-from a complete answer is zero (:class:`_ZeroFilledBalances`).
+from then on. ``position`` is the portfolio's *holding*: the position net of commissions
+paid in the base asset, plus its dust below one lot (``portfolio/engine.py``). The port
+asks Binance with ``omitZeroBalances=true``, so an asset missing from a complete answer
+is zero (:class:`_ZeroFilledBalances`).
 
 Times are UTC epoch milliseconds of the injected clock (the venue's time for cursors);
 durations in seconds where the name says ``_s``. Quantities are exact ``Decimal``.
@@ -53,7 +59,7 @@ from xor_trading.core.ids import OrderId, Symbol
 from xor_trading.domain.commands import CancelAllOrders
 from xor_trading.domain.orders import Order, OrderStatus
 from xor_trading.exchanges.ccxt_client.live_port import LiveExchangePort
-from xor_trading.execution.reconciliation import Reconciler
+from xor_trading.execution.reconciliation import Reconciler, sibling_base_deltas
 from xor_trading.execution.reconciliation_config import ReconciliationConfig
 from xor_trading.execution.reconciliation_result import (
     ReconciliationResult,
@@ -91,7 +97,12 @@ class ReconciliationMarks(Protocol):
         """``(cursors, baseline)``; the baseline is ``None`` before the first gate."""
         ...
 
-    def save_cursors(self, cursors_ms: Mapping[Symbol, int]) -> None: ...
+    def save_cursors(
+        self, cursors_ms: Mapping[Symbol, int], baseline_shift: Mapping[str, Decimal] | None = None
+    ) -> None:
+        """Persist ``cursors_ms`` and, in the same transaction, add ``baseline_shift`` to
+        the stored baseline (both or neither: a trade is never counted twice)."""
+        ...
 
     def save_baseline(self, baseline: Mapping[str, Decimal]) -> None: ...
 
@@ -147,6 +158,9 @@ class _ZeroFilledBalances:
 
     async def fetch_order(self, symbol: str, client_order_id: str) -> VenueOrder | None:
         return await self._port.fetch_order(symbol, client_order_id)
+
+    async def fetch_order_by_venue_id(self, symbol: str, venue_order_id: str) -> VenueOrder | None:
+        return await self._port.fetch_order_by_venue_id(symbol, venue_order_id)
 
     async def fetch_open_orders(self, symbols: Sequence[str]) -> list[VenueOrder]:
         return await self._port.fetch_open_orders(symbols)
@@ -267,8 +281,7 @@ class LiveSession:
             held = {b.asset: b.total for b in await self._port.fetch_balances()}
             portfolio = self.bot.kernel.portfolio
             taken = {
-                a: held.get(a, Decimal(0)) - portfolio.position_quantity(self._bases[a])
-                for a in missing
+                a: held.get(a, Decimal(0)) - portfolio.holding(self._bases[a]) for a in missing
             }
             self.venue.marks.save_baseline(taken)
             self._baseline = {**known, **taken}
@@ -281,7 +294,7 @@ class LiveSession:
         baseline = self._baseline or {}
         portfolio = self.bot.kernel.portfolio
         return {
-            asset: baseline.get(asset, Decimal(0)) + portfolio.position_quantity(symbol)
+            asset: baseline.get(asset, Decimal(0)) + portfolio.holding(symbol)
             for asset, symbol in self._bases.items()
         }
 
@@ -294,9 +307,20 @@ class LiveSession:
         advanced = {
             s: c for s, c in result.trade_cursors_ms.items() if c > self.cursors_ms.get(s, -1)
         }
+        # Other bots' trades on this account, now behind the cursors: their coins move the
+        # baseline (what the venue holds that is not this bot's), never the position.
+        shift = sibling_base_deltas(result.sibling_trades, self.bot.instruments)
+        shift = {a: d for a, d in shift.items() if d != 0 and a in (self._baseline or {})}
         if advanced:
-            self.venue.marks.save_cursors(advanced)
+            if shift:
+                self.venue.marks.save_cursors(advanced, shift)
+            else:
+                self.venue.marks.save_cursors(advanced)
             self.cursors_ms.update(advanced)
+            if shift and self._baseline is not None:
+                self._baseline = {
+                    a: q + shift.get(a, Decimal(0)) for a, q in self._baseline.items()
+                }
         for synthetic in result.synthetic_fills:
             logger.warning(
                 "bot %s: synthetic fill %s booked by reconciliation: %s",
@@ -306,10 +330,11 @@ class LiveSession:
     # -- while running --------------------------------------------------------------------
 
     def _on_reconnect(self) -> None:
-        # Called by the port's stream task: refuse new orders at once, resync in watch().
+        # Called by the port's stream task the moment the stream drops and again when it
+        # is connected again: refuse new orders at once, resync in watch().
         self._guard.reconciling_reason = (
-            "the exchange's private stream reconnected: the bot resyncs with the exchange "
-            "before it sends a new order"
+            "the exchange's private stream dropped or reconnected: the bot resyncs with the "
+            "exchange before it sends a new order"
         )
         self._reconnected.set()
 
@@ -325,8 +350,9 @@ class LiveSession:
                 await asyncio.wait_for(self._reconnected.wait(), interval_s)
             if self._reconnected.is_set():
                 self._reconnected.clear()
-                await self.gate("after the private stream reconnected")
-                self._guard.reconciling_reason = None
+                await self.gate("after the private stream dropped or reconnected")
+                if not self._reconnected.is_set():  # else: signalled again during the gate
+                    self._guard.reconciling_reason = None
                 next_full = time.monotonic() + cfg.full_check_every_s
                 continue
             if time.monotonic() >= next_full:

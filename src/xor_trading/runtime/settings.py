@@ -151,6 +151,15 @@ class Settings(BaseSettings):
             "setting; users can never pass URLs (S11)."
         ),
     )
+    market_data_failover: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "XOR_MARKET_DATA_FAILOVER: exchange id -> second exchange id (binance -> okx) "
+            "whose public candles a bot's market feed switches to when the first exchange's "
+            "feed fails or stalls; the bot still trades on its own exchange. The second "
+            "exchange's URL follows exchange_url_overrides too."
+        ),
+    )
     allow_insecure_alert_urls: bool = Field(
         default=False,
         description=(

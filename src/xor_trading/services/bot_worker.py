@@ -27,6 +27,9 @@ database and, for each bot it acquires, builds the runtime:
 * **Entries.** Before each new entry: the kill switch (:func:`is_trading_allowed`) and,
   where fees apply, ``can_open_positions``; a refusal is a denied order and a ``denial``
   risk event carrying the sentence. Exits are never refused.
+* **Event log.** With ``WorkerOptions.record_dir``, each run is recorded to
+  ``<record_dir>/<bot_id>-<fencing token>.jsonl`` for ``xor replay``
+  (``runtime/bot_recording.py``, docs/replay.md).
 * **Lifecycle.** Every move is recorded with ``record_runtime_transition``; ``halted``
   and ``error`` are also delivered as critical alerts (``AlertDeliveryService.deliver``,
   in a thread: deliveries do network I/O).
@@ -44,6 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from xor_trading.core.clock import Clock
 from xor_trading.core.errors import ConflictError, NotFoundError
@@ -51,6 +55,7 @@ from xor_trading.core.ids import OrderId, Symbol, TradeId, VenueOrderId
 from xor_trading.data.candle_feed import CandleFeed
 from xor_trading.domain.bot_lifecycle import BotState
 from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType, TimeInForce
+from xor_trading.domain.positions import base_and_quote
 from xor_trading.domain.values import Price, Quantity
 from xor_trading.execution.ports import ExchangePort
 from xor_trading.persistence.database import Database, DbSession
@@ -60,7 +65,7 @@ from xor_trading.persistence.repositories import bot_leases as leases_repo
 from xor_trading.persistence.repositories import bot_restart as restart_repo
 from xor_trading.persistence.repositories import bots as bots_repo
 from xor_trading.persistence.repositories import trade_cursors as cursors_repo
-from xor_trading.persistence.tables.orders import OrderRow, RecordedOrderStatus
+from xor_trading.persistence.tables.orders import FillRow, OrderRow, RecordedOrderStatus
 from xor_trading.persistence.tables.trades import TradeRow
 from xor_trading.runtime.bot_assembly import (
     AssembledBot,
@@ -69,6 +74,7 @@ from xor_trading.runtime.bot_assembly import (
     paper_venue,
     quote_of,
 )
+from xor_trading.runtime.bot_recording import BotRecording
 from xor_trading.runtime.bot_runtime import BotRuntime
 from xor_trading.runtime.bot_spec import DEFAULT_PAPER_BALANCE, DEFAULT_STAKE, BotSpec, RunMode
 from xor_trading.runtime.command_guard import CommandGuard, EntryPolicy
@@ -81,6 +87,7 @@ from xor_trading.services.bot_config import BotConfig, BotMode, parse_bot_config
 from xor_trading.services.bot_service import BotService
 from xor_trading.services.client_funds_service import ClientFundsService
 from xor_trading.services.container import Container
+from xor_trading.services.intent_audit import live_intent_audit
 from xor_trading.services.kill_switch_service import (
     KILL_SWITCH_RULE,
     is_trading_allowed,
@@ -134,6 +141,7 @@ class WorkerOptions:
     paper_balance: Decimal = DEFAULT_PAPER_BALANCE
     platform_fees_on_paper: bool = False
     warmup_candles: int | None = None  # None: what the strategy needs, plus one
+    record_dir: Path | None = None  # each run's event log goes here (xor replay)
 
 
 def spec_from_config(
@@ -276,13 +284,22 @@ def _restore(session: DbSession, bot: AssembledBot, start: Decimal) -> None:
     spec = bot.spec
     positions = restart_repo.positions_of_bot(session, spec.bot_id)
     fills = restart_repo.fills_of_bot(session, spec.bot_id)
-    quote = bot.kernel.portfolio.account.currency
-    fees = sum((f.fee for f in fills if f.fee_currency == quote), Decimal(0))
+    fees = sum((_fee_in_quote(f) for f in fills), Decimal(0))
     now = bot.clock.now_ms()
     bot.restore_account(start + restart_repo.realised_total(positions) - fees, now)
+    held = _held_by_fills(fills)
     for pos in positions:
-        if pos.symbol in bot.runners and pos.quantity != 0:
-            bot.restore_position(pos.symbol, pos.quantity, pos.average_price, to_ms(pos.updated_at))
+        if pos.symbol not in bot.runners:
+            continue
+        # Dust (below one lot, left by commissions in the base asset) is not on the position
+        # row: it is what the bot's fills hold beyond the recorded position.
+        dust = held.get(pos.symbol, Decimal(0)) - pos.quantity
+        if not 0 <= dust < bot.instruments[Symbol(pos.symbol)].lot_size:
+            dust = Decimal(0)  # not dust (fills the position does not show): reconciliation
+        if pos.quantity != 0 or dust:
+            bot.restore_position(
+                pos.symbol, pos.quantity, pos.average_price, to_ms(pos.updated_at), dust
+            )
     trade_ids: dict[str, list[TradeId]] = {}
     for f in fills:
         trade_ids.setdefault(f.order_id, []).append(TradeId(f.venue_trade_id))
@@ -296,6 +313,26 @@ def _restore(session: DbSession, bot: AssembledBot, start: Decimal) -> None:
         bot.restore_order(order, tuple(trade_ids.get(row.id, ())))
     if not spec.is_paper:
         _restore_owners_of_recent_fills(session, bot, trade_ids)
+
+
+def _fee_in_quote(f: FillRow) -> Decimal:
+    """A recorded fee valued in its symbol's quote (as the portfolio booked it)."""
+    base, quote = base_and_quote(f.symbol)
+    if f.fee_currency == base:
+        return f.fee * f.price
+    return f.fee if f.fee_currency == quote else Decimal(0)
+
+
+def _held_by_fills(fills: list[FillRow]) -> dict[str, Decimal]:
+    """Per symbol, the base asset the fills left in the account (net of base-asset fees)."""
+    held: dict[str, Decimal] = {}
+    for f in fills:
+        base, _ = base_and_quote(f.symbol)
+        signed = f.quantity if f.side == OrderSide.BUY.value else -f.quantity
+        if f.fee_currency == base:
+            signed -= f.fee
+        held[f.symbol] = held.get(f.symbol, Decimal(0)) + signed
+    return held
 
 
 def _restore_owners_of_recent_fills(
@@ -481,15 +518,32 @@ class BotWorker:
                 bot_id=bot_id,
                 worker_id=lease.worker_id,
                 fencing_token=lease.fencing_token,
+                audit_intent=None
+                if spec.is_paper
+                else live_intent_audit(
+                    self.container,
+                    owner_id=spec.owner_id,
+                    bot_id=bot_id,
+                    fencing_token=lease.fencing_token,
+                ),
+            )
+            record_dir = self.options.record_dir
+            recording = (
+                None
+                if record_dir is None
+                else BotRecording.around(
+                    record_dir, bot_id, lease.fencing_token, venue, guard, journal
+                )
             )
             bot = assemble_bot(
                 spec,
                 clock,
-                venue,
-                intent_journal=journal,
+                venue if recording is None else recording.venue,
+                intent_journal=journal if recording is None else recording.journal,
                 order_id_prefix=lease.order_id_prefix,
-                command_gate=guard,
+                command_gate=guard if recording is None else recording.gate,
                 account_balance=Decimal(0),
+                matching_venue=None if recording is None else recording.matching_venue,
             )
             guard.attach(bot.kernel)
             _restore(session, bot, start)
@@ -509,14 +563,21 @@ class BotWorker:
         tracker = LifecycleTracker(
             bot.kernel, PersistedLifecycle(self.container, spec.owner_id, bot_id), state
         )
+        feed = self._feeds(spec)
+        event_log = (
+            None
+            if recording is None
+            else recording.start(bot, order_id_prefix=lease.order_id_prefix)
+        )
         runtime = BotRuntime(
             bot,
             guard,
             tracker,
-            self._feeds(spec),
+            feed,
             clock,
             warmup_candles=self.options.warmup_candles,
             live=session_of_live,
+            event_log=event_log,
         )
         self.runtimes[bot_id] = runtime
         return runtime

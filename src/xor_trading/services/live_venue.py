@@ -14,7 +14,9 @@
 3. builds the :class:`LiveExchangePort` with one :class:`RequestLimiter` shared by every
    bot of this process on that venue (Binance limits by IP, not by key), its own circuit
    breaker, and client order ids ``client_order_id_for(bot_id, order_id)``
-   (deterministic per intent, prefix ``xor-``);
+   (deterministic per intent; each bot has its own prefix, ``client_order_id_prefix_for``,
+   so bots sharing one key and one symbol tell their orders and trades apart: the
+   reconciler ignores the other bots' ones, ``CLIENT_ORDER_ID_PATTERN``);
 4. returns a :class:`~xor_trading.runtime.live_session.LiveVenue`: the port, the bot's
    reconciliation marks in the database (trade cursors, holding baseline) and the
    session settings; the worker asks it for the session (the startup gate) once the bot
@@ -52,17 +54,18 @@ from xor_trading.execution.unknown_resolution import UnknownResolutionConfig
 from xor_trading.persistence.database import Database
 from xor_trading.persistence.repositories import exchange_credentials as credentials_repo
 from xor_trading.persistence.repositories import trade_cursors as marks_repo
-from xor_trading.persistence.repositories.orders import client_order_id_for
+from xor_trading.persistence.repositories.orders import (
+    CLIENT_ORDER_ID_PATTERN,
+    client_order_id_for,
+    client_order_id_prefix_for,
+)
 from xor_trading.runtime.bot_spec import BotSpec
 from xor_trading.runtime.live_session import LiveSessionConfig, LiveVenue, ReconnectSignal
 from xor_trading.security.envelope import SealedSecret
 from xor_trading.services.container import Container
 from xor_trading.services.exchange_key_service import credential_aad
 
-__all__ = ["CLIENT_ORDER_ID_PREFIX", "CcxtLiveVenueFactory", "LiveOptions", "ws_url_of"]
-
-CLIENT_ORDER_ID_PREFIX = "xor-"
-"""What every client order id of every bot starts with (``client_order_id_for``)."""
+__all__ = ["CcxtLiveVenueFactory", "LiveOptions", "ws_url_of"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -106,11 +109,15 @@ class DatabaseReconciliationMarks:
             baseline = marks_repo.holding_baseline(session, self.bot_id)
         return {Symbol(s): c for s, c in cursors.items()}, baseline
 
-    def save_cursors(self, cursors_ms: Mapping[Symbol, int]) -> None:
-        with self._db.session() as session:
+    def save_cursors(
+        self, cursors_ms: Mapping[Symbol, int], baseline_shift: Mapping[str, Decimal] | None = None
+    ) -> None:
+        with self._db.session() as session:  # one transaction: both or neither
             marks_repo.save_trade_cursors(
                 session, self.bot_id, {str(s): c for s, c in cursors_ms.items()}, self._now()
             )
+            if baseline_shift:
+                marks_repo.shift_holding_baseline(session, self.bot_id, baseline_shift, self._now())
 
     def save_baseline(self, baseline: Mapping[str, Decimal]) -> None:
         with self._db.session() as session:
@@ -162,7 +169,8 @@ class CcxtLiveVenueFactory:
 
         config = LiveSessionConfig(
             reconciliation=ReconciliationConfig(
-                client_order_id_prefix=CLIENT_ORDER_ID_PREFIX,
+                client_order_id_prefix=client_order_id_prefix_for(bot_id),
+                sibling_client_order_id_pattern=CLIENT_ORDER_ID_PATTERN,
                 unknown=o.unknown,
                 in_flight_check_interval_ms=o.in_flight_check_interval_ms,
             ),

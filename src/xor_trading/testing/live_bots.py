@@ -1,9 +1,9 @@
 """Live bots for tests: a live bot seeded on a sealed key, candles on the wall clock, a
 worker running live bots against the simulated Binance server.
 
-* :func:`venue_config`: the simulated Binance server with no trading fees (the portfolio
-  does not net a commission paid in the base asset yet: see docs/live-trading.md) and two
-  keys (:data:`KEY`, :data:`OTHER_KEY`).
+* :func:`venue_config`: the simulated Binance server charging Binance's 0.1 % taker and
+  maker fee (:data:`BINANCE_FEES`) in the asset received, as Binance does without BNB (a
+  buy's commission in the base asset), and two keys (:data:`KEY`, :data:`OTHER_KEY`).
 * :func:`make_container`: a container on a database with ``exchange_url_overrides``
   pointing at the venue.
 * :func:`seed_live_bot`: a user with MFA and a prepaid fee balance, the venue key sealed
@@ -66,6 +66,7 @@ STAKE = Decimal(50)
 FEE_BALANCE = Decimal(100)
 PARAMS = {"fast": 1, "slow": 2}
 NO_FEES = VenueConfig(fees=FeeSchedule(maker_bps=Decimal(0), taker_bps=Decimal(0)))
+BINANCE_FEES = VenueConfig(fees=FeeSchedule(maker_bps=Decimal(10), taker_bps=Decimal(10)))
 
 FAST_LIVE = LiveOptions(
     port=LivePortConfig(poll_interval_s=0.3, backoff_s=0.1),
@@ -80,7 +81,8 @@ FAST_LIVE = LiveOptions(
 
 def venue_config(**changes: Any) -> BinanceServerConfig:
     keys = {KEY: KeySpec(secret=SECRET), OTHER_KEY: KeySpec(secret=SECRET)}
-    return BinanceServerConfig(venue=NO_FEES, keys=keys, **changes)
+    changes.setdefault("venue", BINANCE_FEES)
+    return BinanceServerConfig(keys=keys, **changes)
 
 
 def make_container(database: Database, data_dir: Path, venue_url: str) -> Container:

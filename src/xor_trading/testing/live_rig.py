@@ -451,7 +451,7 @@ class LiveRig:
         ledger = FillLedger({symbol: instrument})
         account = Account(instrument.quote)
         account.deposit(START_BALANCES[instrument.quote], self.clock.now_ms())
-        portfolio = PortfolioEngine(bus, account)
+        portfolio = PortfolioEngine(bus, account, {symbol: instrument})
         holder: list[RigBot] = []
         port = LiveExchangePort(
             client,
@@ -708,8 +708,16 @@ def _check_bot(bot: RigBot, account: AccountSnapshot, found: _Findings) -> None:
     for trade_id in booked:
         if trade_id not in venue_trade_ids:
             found.phantom_fills.append(f"bot {bot.index} booked trade {trade_id} the venue lacks")
-    venue_position = sum((t.qty if t.is_buyer else -t.qty for t in trades), Decimal(0))
-    local_position = bot.portfolio.position_quantity(bot.symbol)
+    base = bot.instrument.base
+    venue_position = sum(
+        (
+            (t.qty if t.is_buyer else -t.qty)
+            - (t.commission if t.commission_asset == base else Decimal(0))
+            for t in trades
+        ),
+        Decimal(0),
+    )  # what the trades left in the account: a commission in the base asset is not held
+    local_position = bot.portfolio.holding(bot.symbol)
     if local_position != venue_position:
         found.positions.append(
             f"bot {bot.index} position {local_position} {bot.instrument.base}, "

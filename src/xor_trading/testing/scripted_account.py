@@ -185,6 +185,14 @@ class ScriptedAccount:
             return None
         return order
 
+    async def fetch_order_by_venue_id(self, symbol: str, venue_order_id: str) -> VenueOrder | None:
+        self.calls.append(("fetch_order_by_venue_id", symbol, venue_order_id))
+        self._raise_scripted_failure("fetch_order_by_venue_id")
+        for cid, order in self.orders.items():
+            if order.venue_order_id == venue_order_id and order.symbol == symbol:
+                return order if self._visible(cid) else None
+        return None
+
     async def fetch_open_orders(self, symbols: Sequence[str]) -> list[VenueOrder]:
         self.calls.append(("fetch_open_orders", *symbols))
         self._raise_scripted_failure("fetch_open_orders")

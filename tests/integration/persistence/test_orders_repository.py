@@ -71,7 +71,7 @@ def test_client_order_id_is_deterministic_and_fits_the_venue() -> None:
     assert first != repo.client_order_id_for("bot-2", "O-7")
     assert first != repo.client_order_id_for("bot-1", "O-8")
     assert len(first) == 36
-    assert re.fullmatch(r"xor-[0-9a-f]{32}", first)
+    assert re.fullmatch(r"x[0-9a-f]{6}-[0-9a-f]{28}", first)
 
 
 def test_order_and_fill_keep_exact_decimals(database: Database, owners: tuple[str, ...]) -> None:

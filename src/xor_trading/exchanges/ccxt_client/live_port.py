@@ -9,8 +9,11 @@ Requests go through Binance's raw spot endpoints (CCXT's implicit API: CCXT sign
 and maps errors; XOR builds the parameters from exact ``Decimal`` strings and parses the
 raw replies, so no amount ever passes through a float). Every request waits for the
 shared :class:`~.request_limiter.RequestLimiter` (orders and cancels ahead of reads) and
-holds the key's signing lane; the :class:`~.circuit_breaker.CircuitBreaker` refuses
-orders and fails reads fast while the venue is down.
+holds the key's signing lane until CCXT has signed it and hands it to HTTP (not for the
+network wait: Binance authenticates by timestamp + recvWindow, not by a nonce, so only the
+order of request starts per key is kept; a cancel starts while a create of the same key
+still waits for its reply); the :class:`~.circuit_breaker.CircuitBreaker` refuses orders
+and fails reads fast while the venue is down.
 
 Contract of the order path:
 
@@ -30,8 +33,15 @@ Contract of the order path:
   reply, the private stream (``watch_my_trades``/``watch_orders``) or REST polling of
   in-flight orders, whichever comes first. Terminal reports (canceled, expired) come after
   every fill the venue counted for the order.
-* After a private-stream reconnect ``on_private_stream_reconnect`` is called (the runtime
-  resyncs before new orders, R7) and in-flight orders are polled at once.
+* Private stream (R7): ``on_private_stream_reconnect`` ("resync needed") is called as soon
+  as the port knows the stream **dropped** (the watch raised: connection closed, or CCXT's
+  ping/pong keepalive missed ``2 x stream_heartbeat_s``), and again as soon as it is
+  **connected** again (CCXT's ``on_connected`` hook; without it, at the first event). The
+  runtime refuses new orders from the first call until its REST resync passed. In-flight
+  orders are polled at once each time, and every ``poll_interval_s`` while it is down.
+  A stream that stays connected and answers pings but sends no data cannot be told from an
+  idle account by timing (Binance sends nothing when nothing happens): REST polling of
+  in-flight orders (``poll_interval_streaming_s``) reports what it misses.
 
 Spot only. There is no withdrawal or transfer call in this package.
 """
@@ -45,6 +55,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -126,6 +137,7 @@ class LivePortConfig:
     clock_margin_ms: int = 1_000  # added to recvWindow before "never arrived" is final
     use_private_stream: bool = True
     stream_backoff_max_s: float = 30.0
+    stream_heartbeat_s: float = 20.0  # CCXT pings this often; 2 missed pongs: a drop (<= 60 s)
 
 
 @dataclass(slots=True)
@@ -148,6 +160,28 @@ class _Tracked:
 
 class _NotFound:
     pass
+
+
+# Set around the creation of each request's task: CCXT's ``fetch`` (called once the
+# request is signed) sets the event, which frees the key's signing lane (see _send).
+_REQUEST_SIGNED: ContextVar[asyncio.Event | None] = ContextVar("_REQUEST_SIGNED", default=None)
+
+
+def _mark_signed_requests(client: Any) -> None:
+    """Wrap ``client.fetch`` (CCXT's HTTP call, made after signing) so that it reports
+    the start of each request to the :data:`_REQUEST_SIGNED` event of its task."""
+    fetch = getattr(client, "fetch", None)
+    if fetch is None or getattr(fetch, "_xor_marks_signed", False):
+        return
+
+    async def fetch_marking_start(*args: Any, **kwargs: Any) -> Any:
+        signed = _REQUEST_SIGNED.get()
+        if signed is not None:
+            signed.set()
+        return await fetch(*args, **kwargs)
+
+    fetch_marking_start._xor_marks_signed = True  # type: ignore[attr-defined]
+    client.fetch = fetch_marking_start
 
 
 _NOT_FOUND = _NotFound()
@@ -217,9 +251,12 @@ class LiveExchangePort:
         self._by_client_id: dict[str, _Tracked] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stream_up = False
+        self._stream_down = False  # dropped and not connected again yet (resync signalled)
         self._poll_now = asyncio.Event()
         self._closed = False
         observe_responses(client, limiter.note_response)
+        _mark_signed_requests(client)
+        self._hook_stream_connections(client)
 
     # -- ExchangePort -----------------------------------------------------------------------
 
@@ -329,6 +366,16 @@ class LiveExchangePort:
         )
         return None if isinstance(reply, _NotFound) else reply
 
+    async def fetch_order_by_venue_id(self, symbol: str, venue_order_id: str) -> VenueOrder | None:
+        params = {"symbol": market_id(symbol), "orderId": venue_order_id}
+        reply = await self._read(
+            "GET /api/v3/order",
+            lambda: self._client.private_get_order(params),
+            lambda raw: parse_order(raw, symbol=symbol),
+            not_found_is_answer=True,
+        )
+        return None if isinstance(reply, _NotFound) else reply
+
     async def fetch_open_orders(self, symbols: Sequence[str]) -> list[VenueOrder]:
         orders: list[VenueOrder] = []
         for symbol in symbols:
@@ -378,9 +425,30 @@ class LiveExchangePort:
     # -- requests ----------------------------------------------------------------------------
 
     async def _send(self, priority: Priority, endpoint: str, call: Callable[[], Any]) -> Any:
+        """Send one request: limiter first, then the key's signing lane, held only until
+        the request is signed and on its way (or answered, with a client that does not
+        report the start); the reply is awaited outside the lane."""
         await self._limiter.acquire(BINANCE_SPOT_WEIGHTS[endpoint], priority)
+        signed = asyncio.Event()
         async with self._limiter.signing_lane(self._key_id):
-            return await call()
+            token = _REQUEST_SIGNED.set(signed)
+            try:
+                request = asyncio.ensure_future(call())  # the task copies the context
+            finally:
+                _REQUEST_SIGNED.reset(token)
+            started = asyncio.ensure_future(signed.wait())
+            try:
+                await asyncio.wait({request, started}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                request.cancel()
+                raise
+            finally:
+                started.cancel()
+        try:
+            return await request
+        except asyncio.CancelledError:
+            request.cancel()
+            raise
 
     def _note_rate_limit(self, verdict: Classification) -> None:
         """A 429 whose Retry-After the limiter did not see (no header): pause anyway."""
@@ -749,6 +817,25 @@ class LiveExchangePort:
 
     # -- private stream ----------------------------------------------------------------------
 
+    def _hook_stream_connections(self, client: Any) -> None:
+        """Learn of every WebSocket connection of ``client`` as it opens (CCXT's
+        ``on_connected`` hook), and ping every ``stream_heartbeat_s``."""
+        streaming = getattr(client, "streaming", None)
+        if isinstance(streaming, dict):
+            client.streaming = {
+                **streaming,
+                "keepAlive": int(self._config.stream_heartbeat_s * 1000),
+            }
+        on_connected = getattr(client, "on_connected", None)
+        if on_connected is None:
+            return
+
+        def on_connected_then_resync(ws_client: Any, message: Any = None) -> Any:
+            self._on_stream_connected()
+            return on_connected(ws_client, message)
+
+        client.on_connected = on_connected_then_resync
+
     async def _stream_loop(self, method: str) -> None:
         watch = getattr(self._client, method)
         failures = 0
@@ -759,23 +846,39 @@ class LiveExchangePort:
                 raise
             except Exception as exc:  # any stream failure: back off, reconnect
                 failures += 1
-                self._stream_up = False
-                self._poll_now.set()  # REST covers the gap
+                self._on_stream_dropped()
                 backoff = min(self._config.stream_backoff_max_s, 2.0 ** min(failures, 5))
                 _log.warning(
                     "%s %s failed (%s); retrying in %.1f s", self.name, method, exc, backoff
                 )
                 await self._sleep(backoff * (1 + random.random() / 4))  # jitter
                 continue
-            if failures:
-                failures = 0
-                self._on_stream_reconnected()
+            failures = 0
+            self._on_stream_connected()  # without the hook: the first event says so
             self._stream_up = True
             for item in items if isinstance(items, list) else []:
                 self._on_stream_item(item)
 
-    def _on_stream_reconnected(self) -> None:
+    def _on_stream_dropped(self) -> None:
+        """The stream failed: REST covers the gap, and the runtime resyncs before new
+        orders (signalled once per outage, at once: not at the next event)."""
+        self._stream_up = False
         self._poll_now.set()
+        if not self._stream_down:
+            self._stream_down = True
+            self._signal_resync("dropped")
+
+    def _on_stream_connected(self) -> None:
+        """A WebSocket connection opened (or an event arrived) after a drop: resync again,
+        since events between the drop and now were never streamed."""
+        if self._closed or not self._stream_down:
+            return
+        self._stream_down = False
+        self._poll_now.set()
+        self._signal_resync("reconnected")
+
+    def _signal_resync(self, what: str) -> None:
+        _log.info("%s private stream %s: resync needed", self.name, what)
         if self._on_reconnect is not None:
             try:
                 self._on_reconnect()

@@ -15,8 +15,11 @@ all (R8). It enforces:
   the pause has elapsed (:meth:`RequestLimiter.note_response`);
 * the venue's own count: ``X-MBX-USED-WEIGHT-1M`` above ours (another process on the same
   IP) is added to the budget as spent;
-* per-key serialization of signed requests (:meth:`RequestLimiter.signing_lane`): two
-  bots sharing one key never race each other's nonces (R9).
+* per-key ordering of signed requests (:meth:`RequestLimiter.signing_lane`): two bots
+  sharing one key sign one request at a time, so their timestamps go out in order (R9).
+  The lane is held until a request is signed and handed to HTTP, not for its reply
+  (Binance authenticates by timestamp + recvWindow, not by a nonce): a cancel starts
+  while a create of the same key still waits for its answer.
 
 Times are seconds from an injected monotonic clock; ``sleep`` is injected too, so tests
 run on a fake clock.
@@ -178,7 +181,8 @@ class RequestLimiter:
     # -- signed requests --------------------------------------------------------------------
 
     def signing_lane(self, key_id: str) -> asyncio.Lock:
-        """The lock that serializes signed requests of one API key (hold it while sending)."""
+        """The lock that orders the signed requests of one API key (hold it until the
+        request is signed and sent, not while waiting for the reply)."""
         lane = self._lanes.get(key_id)
         if lane is None:
             lane = self._lanes[key_id] = asyncio.Lock()

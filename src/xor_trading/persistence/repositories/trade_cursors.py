@@ -63,3 +63,24 @@ def save_holding_baseline(
             session.add(
                 BotHoldingBaselineRow(bot_id=bot_id, asset=asset, quantity=quantity, taken_at=at)
             )
+
+
+def shift_holding_baseline(
+    session: DbSession, bot_id: str, shift: Mapping[str, Decimal], at: datetime
+) -> None:
+    """Add ``shift`` to the stored baseline, per asset (what other bots sharing the venue
+    account bought or sold: their coins are not this bot's). An asset without a baseline
+    yet gets none here: its first reconciliation takes it from the venue's balance."""
+    rows = {
+        r.asset: r
+        for r in session.scalars(
+            select(BotHoldingBaselineRow)
+            .where(BotHoldingBaselineRow.bot_id == bot_id)
+            .with_for_update()
+        )
+    }
+    for asset, delta in shift.items():
+        row = rows.get(asset)
+        if row is not None and delta != 0:
+            row.quantity = row.quantity + delta
+            row.taken_at = at

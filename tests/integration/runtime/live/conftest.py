@@ -1,4 +1,4 @@
-"""Fixtures of the live-bot tests: the simulated Binance server (a thread, no fees), a
+"""Fixtures of the live-bot tests: the simulated Binance server (a thread, 0.1 % fees), a
 SQLite test database and a container pointing at the venue. Helpers live in the test
 kit (``xor_trading.testing.live_bots``)."""
 

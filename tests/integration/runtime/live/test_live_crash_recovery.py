@@ -66,6 +66,7 @@ XOR = str(Path(sys.executable).with_name("xor"))
 FULL_SEEDS = 50
 CRASH_TIMEOUT_S = 40.0
 START_USDT = Decimal(10_000)
+LOT = Decimal("0.00001")  # BTCUSDT step size
 ORDER = "POST /api/v3/order"
 ACCOUNT = "GET /api/v3/account"
 RECORDED = {  # the venue's order status -> the status on record
@@ -237,9 +238,16 @@ def _assert_recovered(chain: Chain, min_orders: int) -> None:
         (str(t.trade_id), "buy" if t.is_buyer else "sell", t.qty, t.price) for t in account.trades
     )
     assert fills == trades  # 0 lost, 0 double fills
-    assert (position or Decimal(0)) == account.free("BTC") + account.locked("BTC")
+    # Commissions in the asset received (BTC on a buy, USDT on a sell): the venue holds what
+    # the trades left net of them; the position is its whole lots, the rest the bot's dust.
+    venue_btc = account.free("BTC") + account.locked("BTC")
+    assert venue_btc == sum(
+        (t.qty - t.commission if t.is_buyer else -t.qty for t in account.trades), Decimal(0)
+    )
+    assert (position or Decimal(0)) == venue_btc // LOT * LOT
     paid = sum((q * p if side == "buy" else -q * p for _, side, q, p in fills), Decimal(0))
-    assert account.free("USDT") + account.locked("USDT") == START_USDT - paid
+    usdt_fees = sum((t.commission for t in account.trades if not t.is_buyer), Decimal(0))
+    assert account.free("USDT") + account.locked("USDT") == START_USDT - paid - usdt_fees
 
 
 def _assert_gate_before_orders(chain: Chain) -> None:

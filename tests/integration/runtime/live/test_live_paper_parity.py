@@ -6,6 +6,7 @@ records never mix in one bot."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,10 @@ from sqlalchemy import select
 
 from xor_trading.core.errors import ConflictError
 from xor_trading.domain.bot_lifecycle import BotCommand
-from xor_trading.exchanges.simulated.binance_server import BinanceServerHandle
+from xor_trading.exchanges.simulated.binance_server import (
+    BinanceServerHandle,
+    running_binance_server,
+)
 from xor_trading.persistence.tables.orders import OrderRow
 from xor_trading.security.envelope import EnvelopeCipher, SealedSecret
 from xor_trading.services.bot_service import BotService
@@ -26,11 +30,21 @@ from xor_trading.testing.live_bots import (
     make_worker,
     running_worker,
     seed_live_bot,
+    venue_config,
     wait_until,
     zigzag_frame,
 )
 
 CANDLES = 13  # three round trips of the zigzag
+
+
+@pytest.fixture
+def venue() -> Iterator[BinanceServerHandle]:
+    """The venue charging every commission in USDT, as the paper venue does: with
+    Binance's base-asset commission on buys the live exits sell whole lots of what the
+    account received, less than the paper bot's (tests/.../test_live_base_fees.py)."""
+    with running_binance_server(venue_config(commission_in_quote=True)) as handle:
+        yield handle
 
 
 class OpeningSpy:

@@ -85,7 +85,7 @@ def test_after_a_stream_reconnect_new_orders_wait_for_the_resync(
     assert venue.signed_request_count(KEY, ORDER) == 0
     denied = [r for r in _order_rows(container, bot.bot_id) if r[1] == "denied"]
     assert len(denied) == 1
-    assert "private stream reconnected" in denied[0][2]
+    assert "private stream dropped or reconnected" in denied[0][2]
     with container.database.read_session() as session:
         rules = list(session.scalars(select(RiskEventRow.rule)))
     assert rules == [RECONCILING_RULE]

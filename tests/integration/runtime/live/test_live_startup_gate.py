@@ -30,6 +30,7 @@ from xor_trading.testing.live_bots import (
 )
 
 ORDER = "POST /api/v3/order"
+LOT = Decimal("0.00001")  # BTCUSDT step size
 ACCOUNT = "GET /api/v3/account"
 
 
@@ -71,7 +72,13 @@ def test_live_bot_sends_its_first_order_only_after_the_startup_reconciliation(
     fills, acknowledged, position = _records(container, bot.bot_id)
     assert sorted(fills) == sorted((str(t.trade_id), t.qty, t.price) for t in account.trades)
     assert acknowledged == {o.client_order_id for o in account.orders}
-    assert position == account.free("BTC") + account.locked("BTC")  # baseline 0, no fees
+    # Baseline 0; the buys' commissions were taken in BTC: the venue holds what the trades
+    # left net of them, the position its whole lots (the rest is the bot's dust).
+    venue_btc = account.free("BTC") + account.locked("BTC")
+    assert venue_btc == sum(
+        (t.qty - t.commission if t.is_buyer else -t.qty for t in account.trades), Decimal(0)
+    )
+    assert position == venue_btc // LOT * LOT
     with container.database.read_session() as session:
         cursors = marks_repo.trade_cursors(session, bot.bot_id)
         baseline = marks_repo.holding_baseline(session, bot.bot_id)

@@ -121,7 +121,7 @@ def test_stream_trades_are_reported_once_each_across_a_reconnect() -> None:
         ("1", Decimal("0.4"), Decimal("100.5")),
         ("2", Decimal("0.6"), Decimal("100.5")),
     ]
-    assert reconnects == [1]
+    assert reconnects == [1, 1]  # resync needed: at the drop, then at the reconnect
 
 
 def test_cancel_after_a_missed_execution_waits_for_rest_before_reporting_the_end() -> None:

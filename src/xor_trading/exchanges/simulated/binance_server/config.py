@@ -47,6 +47,8 @@ class BinanceServerConfig:
     * ``ban_ms``: how long a 418 ban lasts after a client ignores a 429's Retry-After.
     * ``tick_ms``: how often (wall) the server advances the replay and pushes streams.
     * ``order_book_levels`` / ``level_step_bps``: the synthetic book's depth and spacing.
+    * ``commission_in_quote``: charge every commission in the quote asset. The default
+      (False) is Binance's: in the asset received (base on a buy, quote on a sell).
     """
 
     host: str = "127.0.0.1"
@@ -70,3 +72,4 @@ class BinanceServerConfig:
     order_book_levels: int = 20
     level_step_bps: Decimal = Decimal(1)
     ws_heartbeat_s: float = 20.0
+    commission_in_quote: bool = False

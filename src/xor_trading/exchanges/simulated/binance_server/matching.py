@@ -12,8 +12,12 @@ Rules (the simulated venue's, docs/architecture.md "Fill model", in continuous t
   triggered order that is marketable at the stop fills there (taker), otherwise it rests.
   An order that would trigger immediately is rejected, as Binance does.
 * Commission is charged in the asset received (base on a buy, quote on a sell), rounded
-  up to 1e-8; rates from ``VenueConfig.fees``. No volume cap: an order fills whole,
-  unless the partial-fill fault splits it into chunks delivered over time.
+  up to 1e-8, as Binance does for an account that does not pay with BNB; rates from
+  ``VenueConfig.fees``. ``commission_in_quote`` (``BinanceServerConfig``) charges every
+  commission in the quote instead (a buy's is taken from the free quote, which a buy that
+  locked all of it can take below zero: a test switch, not a Binance behaviour). No volume
+  cap: an order fills whole, unless the partial-fill fault splits it into chunks delivered
+  over time.
 * Funds are locked at placement: a buy locks ``qty * limit`` (market: ``qty * fill price``)
   of the quote, a sell locks ``qty`` of the base. Not enough free -> -2010.
 * Order ids and trade ids are per symbol and increasing; synthetic market trades share
@@ -89,6 +93,8 @@ class MatchingEngine:
         wall: Clock,
         config: VenueConfig,
         on_event: EventSink,
+        *,
+        commission_in_quote: bool = False,
     ) -> None:
         self.markets = markets  # by Binance id, e.g. BTCUSDT
         self._replay = replay
@@ -97,6 +103,7 @@ class MatchingEngine:
         self._on_event = on_event
         self._maker_rate = config.fees.rate(is_maker=True)
         self._taker_rate = config.fees.rate(is_maker=False)
+        self._commission_in_quote = commission_in_quote
         self._order_ids = {s: itertools.count(1) for s in markets}
         self._last_trade_id = dict.fromkeys(markets, 0)
         self._sequence = itertools.count(1)
@@ -256,9 +263,15 @@ class MatchingEngine:
             release = qty * order.lock_price
             account.balance(inst.quote).locked -= release
             account.balance(inst.quote).free += release - quote_qty
-            commission = round_to_increment(qty * rate, _FEE_QUANTUM, Rounding.UP)
-            commission_asset = inst.base
-            account.balance(inst.base).free += qty - commission
+            if self._commission_in_quote:
+                commission = round_to_increment(quote_qty * rate, _FEE_QUANTUM, Rounding.UP)
+                commission_asset = inst.quote
+                account.balance(inst.quote).free -= commission
+                account.balance(inst.base).free += qty
+            else:  # Binance: the commission comes off what the buy receives
+                commission = round_to_increment(qty * rate, _FEE_QUANTUM, Rounding.UP)
+                commission_asset = inst.base
+                account.balance(inst.base).free += qty - commission
         else:
             release = qty
             account.balance(inst.base).locked -= qty

@@ -75,7 +75,12 @@ class SimulatedBinance:
             for s, m in markets.items()
         }
         self.matching = MatchingEngine(
-            markets, self.replay, self.wall, config.venue, self._on_order_event
+            markets,
+            self.replay,
+            self.wall,
+            config.venue,
+            self._on_order_event,
+            commission_in_quote=config.commission_in_quote,
         )
         self.accounts: dict[str, Account] = {}
         self.order_counters: dict[str, OrderCounter] = {}
