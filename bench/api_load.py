@@ -4,7 +4,7 @@
         [--orders-connections 8] [--duration 10]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
         [--server xor|uvicorn] [--endpoints read,list,orders,orders_filtered]
-        [--no-neighbour] [--neighbour-rate 15] [--neighbour-orders 10000]
+        [--no-neighbour] [--neighbour-rate 8] [--neighbour-duration 20] [--neighbour-orders 10000]
         [--flood-connections 128]
 
 Runs with the product's own venv and wrk (Debian package ``wrk``; installed with
@@ -41,14 +41,14 @@ server: a throw-away database ``xor_bench_<hex>`` is created on it and dropped a
 5. S7, the noisy neighbour (``--no-neighbour`` skips it): a second trader, tenant B, with
    ``--neighbour-orders`` orders of their own, and the server started again WITHOUT
    ``XOR_RATE_LIMIT_PER_USER_PER_S`` (the default budget of 100 units/s per user, an
-   orders list costing 5; per worker process, as the limiter lives in process memory
+   orders list costing 10; per worker process, as the limiter lives in process memory
    without Redis; a user who spends the budget as fast as it refills has their lists run
    one at a time per worker, the next ones waiting their turn). Tenant B lists its
    orders (``GET /api/v1/orders?limit=50``) at ``--neighbour-rate`` requests/s from an
    open-loop client (each request due at a fixed time whether or not the previous one
    was answered, its latency measured from that time to the last byte, so the p99 is
    exact over every request and free of coordinated omission): ``--warmup`` s discarded,
-   then ``--duration`` s alone (the baseline), then ``--duration`` s while tenant A (the
+   then ``--neighbour-duration`` s alone (the baseline), then as long while tenant A (the
    first trader, 100,000 orders) floods the same endpoint with wrk (``--threads``
    threads, ``--flood-connections`` connections, ``bench/wrk/flood.lua`` counting the
    2xx, 429 and other answers), far above its budget. Printed: B's p50/p90/p99/max in
@@ -1008,7 +1008,7 @@ def measure_neighbour(
             if status != 200:
                 raise SetupError(f"tenant {who}: GET {NEIGHBOUR_PATH} answered {status}")
             _check_page(NEIGHBOUR_PATH, body, seeded_b.orders)
-        rate, duration = args.neighbour_rate, args.duration
+        rate, duration = args.neighbour_rate, args.neighbour_duration
         paced_gets(url, seeded_b.token, rate, args.warmup)  # warm-up, discarded
         before = cpu_seconds(process.pid)
         baseline = paced_gets(url, seeded_b.token, rate, duration)
@@ -1222,11 +1222,18 @@ def main() -> int:
     parser.add_argument(
         "--neighbour-rate",
         type=float,
-        default=15.0,
+        default=8.0,
         help=(
             "tenant B's requests per second (open loop, fixed schedule); within B's own "
-            "budget: an orders list costs 5 of the 100 units/s, 20/s per worker"
+            "budget even if every request lands on one worker: an orders list costs 10 "
+            "of the 100 units/s"
         ),
+    )
+    parser.add_argument(
+        "--neighbour-duration",
+        type=int,
+        default=20,
+        help="seconds of each of tenant B's windows (alone, then during the flood)",
     )
     parser.add_argument(
         "--neighbour-orders", type=int, default=10_000, help="orders seeded for tenant B"

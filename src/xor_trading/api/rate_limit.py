@@ -67,9 +67,12 @@ from xor_trading.sharedstate.rate_limiter import RateDecision, RateLimiter
 API_PREFIX = "/api/v1"
 MAX_JSON_DEPTH = 32
 # Reads that scan many rows or compute: each costs HEAVY_READ_COST units of the per-user
-# budget (100 units/s buys 100 ordinary requests or 20 of these). Measured: listing 50 of
-# 100,000 orders costs ~5 ms of CPU, an ordinary authenticated read ~1 ms.
-HEAVY_READ_COST = 5
+# budget (100 units/s buys 100 ordinary requests or 10 of these: ten order lists a
+# second is far more than a dashboard or a polling script needs). Priced near their cost:
+# measured, listing 50 of 100,000 orders costs ~5 ms of server CPU plus the database's
+# count, an ordinary authenticated read 0.15-0.3 ms. At 5 units a flooding tenant still
+# got 40 lists/s through two workers and another tenant's p99 rose x3-x5 (S7).
+HEAVY_READ_COST = 10
 HEAVY_READ_PATHS = frozenset(
     f"{API_PREFIX}{path}"
     for path in (

@@ -329,20 +329,20 @@ async def _start(
 
 
 def test_middleware_holds_back_a_user_at_the_edge_of_their_budget_not_another() -> None:
-    """Budget 15 units/s, a list costs 5; gate of one running and one waiting. Within
+    """Budget 30 units/s, a list costs 10; gate of one running and one waiting. Within
     the budget alice's lists run at once (a page loading several); the list that spends
     her last units waits until none of hers runs; the next one finds the line full and
     is refused without spending budget. Bob and alice's cheap read run meanwhile."""
 
     async def scenario() -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, Answer]]:
         app, clock = HoldingApp(), TestClock(START_MS)
-        middleware = _middleware(app, clock, per_user_per_s=15)
+        middleware = _middleware(app, clock, per_user_per_s=30)
         results: dict[str, Answer] = {}
         async with anyio.create_task_group() as tasks:
-            for name in ("alice 1", "alice 2", "alice 3"):  # 10, 5, then 0 units left
+            for name in ("alice 1", "alice 2", "alice 3"):  # 20, 10, then 0 units left
                 await _start(tasks, results, name, _request(middleware, "alice", ORDERS))
             await _start(tasks, results, "bob 1", _request(middleware, "bob", ORDERS))
-            clock.advance(334)  # 5 units back: one more list would be affordable...
+            clock.advance(334)  # 10 units back: one more list would be affordable...
             await _start(tasks, results, "alice 4", _request(middleware, "alice", ORDERS))
             # ...but alice 3 already waits: refused, and free: the read (1 unit) passes.
             await _start(tasks, results, "alice me", _request(middleware, "alice", ME))
@@ -373,21 +373,21 @@ def test_middleware_holds_back_a_user_at_the_edge_of_their_budget_not_another() 
 
 
 def test_middleware_a_user_within_budget_is_never_held_back() -> None:
-    """Default budget of 100 units/s: ten lists at once all run at once."""
+    """Default budget of 100 units/s: nine lists at once (90 units) all run at once."""
 
     async def scenario() -> int:
         app, clock = HoldingApp(), TestClock(START_MS)
         middleware = _middleware(app, clock, per_user_per_s=100)
         results: dict[str, Answer] = {}
         async with anyio.create_task_group() as tasks:
-            for number in range(10):
+            for number in range(9):
                 await _start(tasks, results, str(number), _request(middleware, "alice", ORDERS))
             running = len(app.entered)
             app.release[ORDERS].set()
         assert all(answer == (200, None) for answer in results.values())
         return running
 
-    assert asyncio.run(scenario()) == 10
+    assert asyncio.run(scenario()) == 9
 
 
 def test_middleware_gate_refusal_waits_the_tarpit_delay() -> None:
