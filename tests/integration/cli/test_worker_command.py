@@ -12,69 +12,26 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from xor_trading.core.clock import LiveClock
-from xor_trading.data.candle_store import ParquetCandleStore
-from xor_trading.data.parquet_file import read_candle_parquet
-from xor_trading.data.samples import sample_series
-from xor_trading.domain.bot_lifecycle import BotCommand
-from xor_trading.domain.users import Role
-from xor_trading.persistence.database import Database, sqlite_url
-from xor_trading.persistence.migrate import upgrade_to_head
+from xor_trading.persistence.database import Database
 from xor_trading.persistence.tables.bot_leases import BotLeaseRow
 from xor_trading.persistence.tables.bots import BotRow
-from xor_trading.runtime.settings import Settings
-from xor_trading.services.bot_service import BotService
-from xor_trading.services.container import build_container
-from xor_trading.services.principal import Principal
-from xor_trading.testing.seed_records import seed_user
+from xor_trading.testing.worker_setup import started_paper_bot
 
 XOR = Path(sys.executable).with_name("xor")
 STARTUP_TIMEOUT_S = 30.0
 SHUTDOWN_DEADLINE_S = 30.0
 
 
-@pytest.fixture
-def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "XOR_DATA_DIR": str(tmp_path / "data"),
-        "XOR_CONFIG_FILE": str(tmp_path / "absent.toml"),
-        "XOR_MODE": "development",
-    }
-    for name in [n for n in os.environ if n.startswith("XOR_")]:
-        monkeypatch.delenv(name)
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
-
-
 def _started_paper_bot(data_dir: Path) -> tuple[Database, str]:
     """A started paper sma_cross bot in the data directory's database, and BTC/USDT 1h
     candles in its store (all in the past: the bot warms up and then waits)."""
-    database = Database(sqlite_url(data_dir / "xor.db"))
-    upgrade_to_head(database)
-    settings = Settings(data_dir=data_dir, password_hash_profile="test")
-    container = build_container(settings, database=database)
-    sample = next(
-        s for s in sample_series() if str(s.symbol) == "BTC/USDT" and s.timeframe.text == "1h"
-    )
-    ParquetCandleStore(settings.candles_dir).write(
-        "binance",
-        sample.symbol,
-        sample.timeframe,
-        read_candle_parquet(sample.path, sample.timeframe.ms),
-    )
-    now = datetime.fromtimestamp(LiveClock().now_ms() // 1000, UTC)
-    owner = Principal(seed_user(database, email="t@example.test", now=now), Role.TRADER)
-    service = BotService(container)
-    bot = service.create(
-        owner,
+    return started_paper_bot(
+        data_dir,
         {"name": "p", "strategy": "sma_cross", "symbols": ["BTC/USDT"], "timeframe": "1h"},
     )
-    service.command(owner, bot.id, BotCommand.START)
-    return database, bot.id
 
 
 def _state(database: Database, bot_id: str) -> str:

@@ -15,33 +15,25 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from xor_trading.cli.worker_commands import FeedKind, _feed_factory
-from xor_trading.core.clock import LiveClock
 from xor_trading.core.errors import ConfigError
 from xor_trading.data.failover_feed import FailoverCandleFeed
-from xor_trading.domain.bot_lifecycle import BotCommand
-from xor_trading.domain.users import Role
 from xor_trading.exchanges.ccxt_client.market_feed import CcxtCandleFeed
 from xor_trading.exchanges.simulated.binance_server import (
     BinanceServerConfig,
     running_binance_server,
 )
-from xor_trading.persistence.database import Database, sqlite_url
-from xor_trading.persistence.migrate import upgrade_to_head
+from xor_trading.persistence.database import Database
 from xor_trading.persistence.tables.bots import BotRow
 from xor_trading.persistence.tables.risk_events import RiskEventRow
 from xor_trading.runtime.bot_spec import BotSpec
 from xor_trading.runtime.settings import Settings
-from xor_trading.services.bot_service import BotService
-from xor_trading.services.container import build_container
-from xor_trading.services.principal import Principal
-from xor_trading.testing.seed_records import seed_user
+from xor_trading.testing.worker_setup import started_paper_bot
 
 XOR = Path(sys.executable).with_name("xor")
 MONITORING_TIMEOUT_S = 45.0
@@ -57,31 +49,10 @@ def dead_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-@pytest.fixture
-def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "XOR_DATA_DIR": str(tmp_path / "data"),
-        "XOR_CONFIG_FILE": str(tmp_path / "absent.toml"),
-        "XOR_MODE": "development",
-    }
-    for name in [n for n in os.environ if n.startswith("XOR_")]:
-        monkeypatch.delenv(name)
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
-
-
 def _started_paper_bot(data_dir: Path) -> tuple[Database, str]:
-    database = Database(sqlite_url(data_dir / "xor.db"))
-    upgrade_to_head(database)
-    container = build_container(
-        Settings(data_dir=data_dir, password_hash_profile="test"), database=database
-    )
-    now = datetime.fromtimestamp(LiveClock().now_ms() // 1000, UTC)
-    owner = Principal(seed_user(database, email="t@example.test", now=now), Role.TRADER)
-    service = BotService(container)
-    bot = service.create(
-        owner,
+    """A started paper bot in the data directory's database."""
+    return started_paper_bot(
+        data_dir,
         {
             "name": "failover",
             "strategy": "sma_cross",
@@ -89,9 +60,8 @@ def _started_paper_bot(data_dir: Path) -> tuple[Database, str]:
             "symbols": ["BTC/USDT"],
             "timeframe": "1m",
         },
+        with_candles=False,
     )
-    service.command(owner, bot.id, BotCommand.START)
-    return database, bot.id
 
 
 def _state(database: Database, bot_id: str) -> str:
