@@ -74,7 +74,11 @@ async def _send_history(rig: LiveRig, count: int) -> None:
 
 def test_r04_startup_reconciliation_of_a_history_of_orders_completes_in_under_30_s() -> None:
     count = ORDERS
-    cfg = RigConfig(seed=4, intents_per_bot=0, check_in_flight=False, poll_interval_s=30)
+    # No in-flight checks while the history is sent, so no create may time out into
+    # UNKNOWN: a client timeout far above any reply time, even on a loaded CI machine.
+    cfg = RigConfig(
+        seed=4, intents_per_bot=0, check_in_flight=False, poll_interval_s=30, timeout_ms=15_000
+    )
     # Sending the history is not under test: the venue's weight limit is raised for it (the
     # reconciliation alone, about 3,000 weight for 1,000 orders, fits Binance's 6,000).
     server = BinanceServerConfig(keys=key_specs(cfg), weight_limit_per_window=1_000_000)
