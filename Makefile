@@ -56,7 +56,7 @@ imports:
 	$(VENV)/bin/lint-imports
 
 unit:
-	$(VENV)/bin/pytest -n 2 --cov --cov-report=term:skip-covered --cov-report=xml -p no:cacheprovider
+	$(VENV)/bin/pytest -n 2 --dist worksteal --cov --cov-report=term:skip-covered --cov-report=xml -p no:cacheprovider
 
 ## chaos: the reliability scenarios (docs/reliability.md) at full scale; a failing run prints
 ## its seed: XOR_CHAOS_SEED=<seed> reruns only that one
