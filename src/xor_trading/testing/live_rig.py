@@ -353,6 +353,7 @@ class RigReport:
     faults: Counter[str]
     responses: Counter[tuple[int, int | None]]
     event_hash: str
+    outcome_hash: str
     ledger_hash: str
 
     @property
@@ -642,6 +643,7 @@ class LiveRig:
             faults=Counter(f.kind.value for f in self.venue.fault_log()),
             responses=responses,
             event_hash=_event_hash(self.bots),
+            outcome_hash=_event_hash(self.bots, outcomes_only=True),
             ledger_hash=_ledger_hash(accounts),
         )
 
@@ -754,17 +756,24 @@ def _max_unknown_ms(bot: RigBot) -> int:
     return max([longest, *(now - start for start in since.values())])
 
 
-def _event_hash(bots: list[RigBot]) -> str:
+def _event_hash(bots: list[RigBot], *, outcomes_only: bool = False) -> str:
     """SHA-256 of each bot's order status sequences and fills, per order in id order.
 
     Wall-clock parts (event times, reasons that quote durations) are left out; the order
     *between* different orders is left out too, since concurrent tasks may interleave them.
+    ``outcomes_only``: each order's last status instead of its whole sequence. The steps
+    in between (how often an order was UNKNOWN, whether a poll saw it working before it
+    filled) depend on when replies and polls happen on real sockets, not on the seed.
     """
     digest = hashlib.sha256()
     for bot in bots:
         per_order: dict[str, list[str]] = {}
         for status in bot.statuses:
-            per_order.setdefault(status.order_id, []).append(status.status.value)
+            steps = per_order.setdefault(status.order_id, [])
+            if outcomes_only:
+                steps[:] = [status.status.value]
+            else:
+                steps.append(status.status.value)
         for filled in bot.fills:
             f = filled.fill
             per_order.setdefault(f.order_id, []).append(
