@@ -82,7 +82,9 @@ class ExecutionEngine:
         self._tagged_exits: dict[Symbol, list[Order]] = {}
         # Venue trade ids already applied, per symbol (ids are unique per symbol on
         # Binance): the same execution reported twice (WebSocket and REST) counts once.
-        self._applied_trades: set[tuple[Symbol, TradeId]] = set()
+        # (A set of ids per symbol, not of (symbol, id) tuples: no tuple per fill, which a
+        # million-candle backtest with tens of thousands of fills would keep in memory.)
+        self._applied_trades: dict[Symbol, set[TradeId]] = {}
         self._handle: dict[type, Callable[[ExecutionReport], None]] = {
             OrderAcceptedReport: self._on_accepted,  # type: ignore[dict-item]
             OrderRejectedReport: self._on_rejected,  # type: ignore[dict-item]
@@ -195,7 +197,7 @@ class ExecutionEngine:
         Nothing is sent: reconciliation decides what the order's state really is."""
         self.cache.add(order)
         for trade_id in applied_trade_ids:
-            self._applied_trades.add((order.symbol, trade_id))
+            self._applied_trades.setdefault(order.symbol, set()).add(trade_id)
 
     # -- reports --------------------------------------------------------------------------
 
@@ -266,13 +268,15 @@ class ExecutionEngine:
     def _on_filled(self, report: OrderFilledReport) -> None:
         fill = report.fill
         order = self._order(fill.order_id)
-        key = (fill.symbol, fill.trade_id)
-        if key in self._applied_trades:
+        applied = self._applied_trades.get(fill.symbol)
+        if applied is None:
+            applied = self._applied_trades[fill.symbol] = set()
+        elif fill.trade_id in applied:
             return  # already applied: the same execution reported twice
         if order.status is _CANCELED or order.status is _EXPIRED:
             # A racing execution reported after the cancel: a fact, booked as such.
             order.add_late_fill(fill.quantity, fill.price, fill.fee)
-            self._applied_trades.add(key)
+            applied.add(fill.trade_id)
             self._bus.publish(OrderFilled(fill, order.strategy_id, order.tag))
             return
         if order.status is _SUBMITTED and 0 < fill.quantity <= order.remaining_qty:
@@ -280,7 +284,7 @@ class ExecutionEngine:
         order.add_fill(fill.quantity, fill.price, fill.fee)
         # Only once booked: a fill the order refused stays unapplied, so that it is booked
         # when reconciliation feeds it again after the order is put right.
-        self._applied_trades.add(key)
+        applied.add(fill.trade_id)
         self._bus.publish(OrderFilled(fill, order.strategy_id, order.tag))
         self._publish_status(order)
         if order.status is _FILLED:
