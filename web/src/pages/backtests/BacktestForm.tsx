@@ -4,6 +4,7 @@
  * checked before POST /backtests; a refusal (422 naming the field, 429 with two runs
  * already queued) shows the API's sentence and hint.
  */
+import { TextField } from "../../shared/TextField";
 import { type FormEvent, useId, useMemo, useState } from "react";
 import type { Schemas } from "../../api/client";
 import { useStrategies } from "../../data/bots";
@@ -61,24 +62,15 @@ export function BacktestForm(props: { onSubmitted: (run: Schemas["BacktestRunPub
   };
 
   const field = (name: keyof BacktestFormValues, label: MessageKey, type = "text", list?: string) => (
-    <div className="field">
-      <label htmlFor={`${id}-${name}`}>{t(label)}</label>
-      <input
-        id={`${id}-${name}`}
-        type={type}
-        list={list}
-        inputMode={type === "text" && name !== "symbol" ? "decimal" : undefined}
-        value={form[name]}
-        onChange={(e) => setForm({ ...form, [name]: e.target.value })}
-        aria-invalid={errors[name] !== undefined}
-        aria-describedby={errors[name] ? `${id}-${name}-error` : undefined}
-      />
-      {errors[name] && (
-        <span id={`${id}-${name}-error`} className="field-error">
-          {t(errors[name])}
-        </span>
-      )}
-    </div>
+    <TextField
+      label={t(label)}
+      type={type}
+      list={list}
+      inputMode={type === "text" && name !== "symbol" ? "decimal" : undefined}
+      value={form[name]}
+      onChange={(value) => setForm({ ...form, [name]: value })}
+      error={errors[name]}
+    />
   );
 
   return (

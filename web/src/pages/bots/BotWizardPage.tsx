@@ -5,6 +5,7 @@
  * before the next; POST /bots refusals show the API's sentence and hint; a live bot
  * needs a fresh MFA step-up (the dialog asks for the code, then the request is sent again).
  */
+import { TextField } from "../../shared/TextField";
 import { useNavigate } from "@tanstack/react-router";
 import { type FormEvent, useId, useMemo, useState } from "react";
 import type { Schemas } from "../../api/client";
@@ -108,22 +109,13 @@ export function BotWizardPage() {
   };
 
   const marketField = (name: "name" | "exchange" | "symbols", label: MessageKey, list?: string) => (
-    <div className="field">
-      <label htmlFor={`${id}-${name}`}>{t(label)}</label>
-      <input
-        id={`${id}-${name}`}
-        value={market[name]}
-        list={list}
-        onChange={(e) => setMarket({ ...market, [name]: e.target.value })}
-        aria-invalid={marketErrors[name] !== undefined}
-        aria-describedby={marketErrors[name] ? `${id}-${name}-error` : undefined}
-      />
-      {marketErrors[name] && (
-        <span id={`${id}-${name}-error`} className="field-error">
-          {t(marketErrors[name])}
-        </span>
-      )}
-    </div>
+    <TextField
+      label={t(label)}
+      value={market[name]}
+      list={list}
+      onChange={(value) => setMarket({ ...market, [name]: value })}
+      error={marketErrors[name]}
+    />
   );
 
   return (

@@ -3,6 +3,7 @@
  * form per kind checked locally before POST /alert-channels, a test send (POST .../test
  * answers sent, failed or refused with the reason) and delete behind a confirmation.
  */
+import { TextField } from "../../shared/TextField";
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import type { Schemas } from "../../api/client";
@@ -79,18 +80,15 @@ export function AlertChannelsPanel() {
     label: string,
     type: "text" | "password" | "email" | "url" = "text",
   ) => (
-    <label className="field">
-      {label}
-      <input
-        type={type}
-        value={draft[name]}
-        onChange={(e) => setDraft({ ...draft, [name]: e.target.value })}
-        autoComplete="off"
-        spellCheck={false}
-        aria-invalid={errors[name] !== undefined}
-      />
-      {errors[name] && <span className="field-error">{t(errors[name])}</span>}
-    </label>
+    <TextField
+      label={label}
+      type={type}
+      value={draft[name]}
+      onChange={(value) => setDraft({ ...draft, [name]: value })}
+      autoComplete="off"
+      spellCheck={false}
+      error={errors[name]}
+    />
   );
 
   const items = channels.data?.items ?? [];

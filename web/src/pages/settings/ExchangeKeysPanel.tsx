@@ -3,6 +3,7 @@
  * checking it locally (POST validates it with the exchange and needs an MFA step-up);
  * delete behind a confirmation (409 while a bot uses the key).
  */
+import { TextField } from "../../shared/TextField";
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useServices } from "../../app/ServicesContext";
@@ -49,18 +50,15 @@ export function ExchangeKeysPanel(props: { stepUp: StepUp }) {
   };
 
   const field = (name: ExchangeKeyField, label: string, type: "text" | "password", autoComplete: string) => (
-    <label className="field">
-      {label}
-      <input
-        type={type}
-        value={draft[name]}
-        onChange={(e) => setDraft({ ...draft, [name]: e.target.value })}
-        autoComplete={autoComplete}
-        spellCheck={false}
-        aria-invalid={errors[name] !== undefined}
-      />
-      {errors[name] && <span className="field-error">{t(errors[name])}</span>}
-    </label>
+    <TextField
+      label={label}
+      type={type}
+      value={draft[name]}
+      onChange={(value) => setDraft({ ...draft, [name]: value })}
+      autoComplete={autoComplete}
+      spellCheck={false}
+      error={errors[name]}
+    />
   );
 
   const items = keys.data?.items ?? [];

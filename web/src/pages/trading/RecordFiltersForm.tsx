@@ -3,6 +3,7 @@
  * (recordFilters.ts) and hands them over only when they are valid, so a half-typed date
  * never reaches the API; "Reset" clears them.
  */
+import { TextField } from "../../shared/TextField";
 import { type FormEvent, useId, useState } from "react";
 import type { Schemas } from "../../api/client";
 import type { RecordKindName } from "../../data/records";
@@ -31,22 +32,13 @@ export function RecordFiltersForm(props: {
   };
 
   const textField = (name: "symbol" | "strategy" | "from" | "to", label: string, type = "text") => (
-    <div className="field">
-      <label htmlFor={`${id}-${name}`}>{label}</label>
-      <input
-        id={`${id}-${name}`}
-        type={type}
-        value={draft[name]}
-        onChange={(e) => set(name, e.target.value)}
-        aria-invalid={errors[name] !== undefined}
-        aria-describedby={errors[name] !== undefined ? `${id}-${name}-error` : undefined}
-      />
-      {errors[name] !== undefined && (
-        <span id={`${id}-${name}-error`} className="field-error">
-          {t(errors[name])}
-        </span>
-      )}
-    </div>
+    <TextField
+      label={label}
+      type={type}
+      value={draft[name]}
+      onChange={(value) => set(name, value)}
+      error={errors[name]}
+    />
   );
 
   return (
