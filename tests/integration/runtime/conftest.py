@@ -13,19 +13,24 @@ from typing import Any
 
 import pytest
 
+from xor_trading.backtest.config import BacktestConfig
+from xor_trading.backtest.event_path import run_event_path
 from xor_trading.core.clock import Clock, TestClock
 from xor_trading.data.candle_store import ParquetCandleStore
 from xor_trading.data.replay_feed import ReplayCandleFeed
 from xor_trading.data.samples import SAMPLES_DIR
 from xor_trading.domain.bot_lifecycle import BotCommand
 from xor_trading.domain.users import Role
+from xor_trading.exchanges.simulated.catalog import load_instrument
 from xor_trading.persistence.database import Database
+from xor_trading.risk.config import RiskConfig
 from xor_trading.runtime.bot_spec import BotSpec
 from xor_trading.runtime.settings import Settings
 from xor_trading.services.bot_service import BotService
 from xor_trading.services.bot_worker import BotWorker, WorkerOptions
 from xor_trading.services.container import Container, build_container
 from xor_trading.services.principal import Principal
+from xor_trading.strategies.sma_cross import SmaCross, SmaCrossConfig
 from xor_trading.testing.seed_records import seed_user
 from xor_trading.timeseries.candle_frame import CandleFrame
 
@@ -71,6 +76,21 @@ class BotFixture:
 
     def worker(self, frame: CandleFrame | None = None, **options: Any) -> BotWorker:
         return make_worker(self.container, self.frame if frame is None else frame, **options)
+
+    def candles_until_open_position(self) -> int:
+        """How many candles end with the first position open and no exit sent yet."""
+        result = run_event_path(
+            self.frame,
+            load_instrument("binance", "BTC/USDT"),
+            SmaCross,
+            SmaCrossConfig(**self.params),
+            BacktestConfig(capital=Decimal(10_000), stake=self.stake, risk=RiskConfig.disabled()),
+        )
+        entry, exit_ = [o for o in result.orders if o.filled_qty > 0][:2]
+        tf = self.frame.timeframe_ms
+        signal = (entry.created_ms - int(self.frame.ts_ms[0])) // tf - 1  # candle that closed
+        assert (exit_.created_ms - entry.created_ms) // tf >= 2  # held for more than a candle
+        return signal + 2
 
 
 def make_worker(

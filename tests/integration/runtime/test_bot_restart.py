@@ -12,46 +12,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from xor_trading.backtest.config import BacktestConfig
-from xor_trading.backtest.event_path import run_event_path
 from xor_trading.bus.endpoints import RISK
 from xor_trading.core.ids import OrderId, Symbol
 from xor_trading.domain.bot_lifecycle import BotState
 from xor_trading.domain.commands import SubmitOrder
 from xor_trading.domain.orders import OrderSide, OrderStatus, OrderType
-from xor_trading.exchanges.simulated.catalog import load_instrument
 from xor_trading.persistence.tables.bots import BotRow
 from xor_trading.persistence.tables.orders import FillRow, OrderRow
 from xor_trading.persistence.tables.positions import PositionRow
-from xor_trading.risk.config import RiskConfig
 from xor_trading.services.bot_worker import DatabaseLeaseStore
-from xor_trading.strategies.sma_cross import SmaCross, SmaCrossConfig
+from xor_trading.testing.waiting import wait_until
 
 SYM = Symbol("BTC/USDT")
-
-
-async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
-def _candles_until_open_position(bot: Any) -> int:
-    """How many candles end with the first position open and no exit sent yet."""
-    result = run_event_path(
-        bot.frame,
-        load_instrument("binance", "BTC/USDT"),
-        SmaCross,
-        SmaCrossConfig(**bot.params),
-        BacktestConfig(capital=Decimal(10_000), stake=bot.stake, risk=RiskConfig.disabled()),
-    )
-    entry, exit_ = [o for o in result.orders if o.filled_qty > 0][:2]
-    tf = bot.frame.timeframe_ms
-    signal = (entry.created_ms - int(bot.frame.ts_ms[0])) // tf - 1  # candle that closed
-    assert (exit_.created_ms - entry.created_ms) // tf >= 2  # held for more than a candle
-    return signal + 2
 
 
 def _rows(bot: Any) -> tuple[list[tuple[str, str]], int, Decimal]:
@@ -72,7 +44,7 @@ def test_restarted_bot_resumes_its_position_and_orders_without_duplicates(
     paper_bot: Any, worker_for: Callable[..., Any]
 ) -> None:
     paper_bot.start()
-    n = _candles_until_open_position(paper_bot)
+    n = paper_bot.candles_until_open_position()
     first_part = paper_bot.frame.between(
         int(paper_bot.frame.ts_ms[0]), int(paper_bot.frame.ts_ms[n])
     )

@@ -5,7 +5,6 @@ kill switch (no new entries), and pause (no new entries, exits still managed).""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -23,14 +22,7 @@ from xor_trading.persistence.tables.trades import TradeRow
 from xor_trading.runtime.bot_runtime import BotRuntime
 from xor_trading.services.bot_worker import FEE_BALANCE_RULE, DatabaseLeaseStore
 from xor_trading.services.kill_switch_service import KillSwitchScope, KillSwitchService
-
-
-async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
+from xor_trading.testing.waiting import wait_until
 
 
 def runtime_of(bot: Any, **options: Any) -> BotRuntime:

@@ -8,45 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from xor_trading.backtest.config import BacktestConfig
-from xor_trading.backtest.event_path import run_event_path
 from xor_trading.core.errors import DataError
-from xor_trading.exchanges.simulated.catalog import load_instrument
-from xor_trading.risk.config import RiskConfig
 from xor_trading.runtime.event_log_reader import read_event_log
 from xor_trading.runtime.event_replay import replay_event_log
-from xor_trading.strategies.sma_cross import SmaCross, SmaCrossConfig
-
-
-async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
-def _candles_until_open_position(bot: Any) -> int:
-    """How many candles end with the first position open (its exit not sent yet)."""
-    result = run_event_path(
-        bot.frame,
-        load_instrument("binance", "BTC/USDT"),
-        SmaCross,
-        SmaCrossConfig(**bot.params),
-        BacktestConfig(capital=Decimal(10_000), stake=bot.stake, risk=RiskConfig.disabled()),
-    )
-    entry, exit_ = [o for o in result.orders if o.filled_qty > 0][:2]
-    tf = bot.frame.timeframe_ms
-    signal = (entry.created_ms - int(bot.frame.ts_ms[0])) // tf - 1
-    assert (exit_.created_ms - entry.created_ms) // tf >= 2
-    return signal + 2
+from xor_trading.testing.waiting import wait_until
 
 
 def _run(bot: Any, worker: Any, candles: int, *, flatten: bool = False) -> None:
@@ -102,7 +72,7 @@ def test_recorded_run_flattened_on_shutdown_records_the_runtime_commands_and_rep
     paper_bot: Any, tmp_path: Path
 ) -> None:
     paper_bot.start()
-    n = _candles_until_open_position(paper_bot)
+    n = paper_bot.candles_until_open_position()
     first_part = paper_bot.frame.between(
         int(paper_bot.frame.ts_ms[0]), int(paper_bot.frame.ts_ms[n])
     )
@@ -139,7 +109,7 @@ def test_replay_of_restarted_run_with_restored_position_refuses_naming_the_resto
     paper_bot: Any, tmp_path: Path
 ) -> None:
     paper_bot.start()
-    n = _candles_until_open_position(paper_bot)
+    n = paper_bot.candles_until_open_position()
     first_part = paper_bot.frame.between(
         int(paper_bot.frame.ts_ms[0]), int(paper_bot.frame.ts_ms[n])
     )

@@ -6,7 +6,6 @@ backtest event path's fills on the same candles, to the last decimal."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -20,14 +19,7 @@ from xor_trading.persistence.tables.trades import TradeRow
 from xor_trading.risk.config import RiskConfig
 from xor_trading.services.bot_worker import BotWorker
 from xor_trading.strategies.sma_cross import SmaCross, SmaCrossConfig
-
-
-async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
+from xor_trading.testing.waiting import wait_until
 
 
 def run_all_candles(bot: Any) -> None:

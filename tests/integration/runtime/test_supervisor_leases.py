@@ -19,16 +19,9 @@ from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType
 from xor_trading.persistence.repositories.orders import client_order_id_for
 from xor_trading.persistence.tables.orders import OrderRow
 from xor_trading.runtime.lease import LeaseTiming
+from xor_trading.testing.waiting import wait_until
 
 TIMING = LeaseTiming(ttl_ms=400, renew_every_ms=100)
-
-
-async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def test_two_supervisors_one_bot_exactly_one_runs_it_and_the_stale_owner_is_fenced(
