@@ -323,7 +323,7 @@ class TradingRecordsService:
         offset: int = 0,
     ) -> tuple[list[OrderView], int, bool]:
         """The caller's orders (``since``/``until`` bound ``created_at``), the total and
-        whether it is exact (counting stops 10,000 rows past ``offset``: ADR 0013)."""
+        whether it is exact (counting stops 1,000 rows past ``offset``: ADR 0013)."""
         order = parse_sort(sort, ORDER_SORTS)
         check_choice("status", status, ORDER_STATUSES)
         check_choice("side", side, ORDER_SIDES)

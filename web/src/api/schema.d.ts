@@ -3392,7 +3392,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3412,7 +3412,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3432,7 +3432,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3452,7 +3452,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3472,7 +3472,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3492,7 +3492,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3512,7 +3512,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3532,7 +3532,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3552,7 +3552,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3572,7 +3572,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3592,7 +3592,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3612,7 +3612,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3632,7 +3632,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3652,7 +3652,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3672,7 +3672,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3692,7 +3692,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3712,7 +3712,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3732,7 +3732,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -3752,7 +3752,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -4178,7 +4178,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -4543,7 +4543,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;
@@ -4563,7 +4563,7 @@ export interface components {
             total: number;
             /**
              * Total Exact
-             * @description False when counting stopped 10,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
              * @default true
              */
             total_exact: boolean;

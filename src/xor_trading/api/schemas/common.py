@@ -76,7 +76,7 @@ class Page(BaseModel, Generic[T]):
     total_exact: bool = Field(
         default=True,
         description=(
-            "False when counting stopped 10,000 rows past offset: there are at least "
+            "False when counting stopped 1,000 rows past offset: there are at least "
             "total rows (show it as 'total+')."
         ),
     )

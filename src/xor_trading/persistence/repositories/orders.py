@@ -29,7 +29,7 @@ from xor_trading.persistence.tables.orders import FillRow, OrderRow
 
 RowT = TypeVar("RowT", bound=Base)
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 """How many matching rows past ``offset`` a list counts before it stops (ADR 0013)."""
 
 
@@ -70,13 +70,13 @@ def fetch_page(
     where they are stored as text, through ``CAST(... AS REAL)`` (order exact to 15
     significant digits, closer values fall back to the tie-breakers).
 
-    The total: when the page is short and not empty it is the last one, and the total is
-    ``offset + len(rows)`` without counting. Otherwise ``COUNT(*)`` over at most
-    ``offset + count_cap + 1`` matching rows (``SELECT count(*) FROM (SELECT 1 ... LIMIT
-    n)``): exact when fewer match, else ``(offset + count_cap, False)``, "at least this
-    many". A full count of 100,000 index entries costs about 10 ms on SQLite and blocks a
-    worker for each page; the bounded one costs about a tenth of that, whatever the table
-    size. ``total_exact`` false never hides the next page: ``total > offset + limit``.
+    The total: ``COUNT(*)`` over at most ``offset + count_cap + 1`` matching rows
+    (``SELECT count(*) FROM (SELECT 1 ... LIMIT n)``), computed in the page's own statement
+    (a second one only for an empty page): exact when fewer match, else ``(offset +
+    count_cap, False)``, "at least this many". A full count of 100,000 index entries
+    costs about 10 ms on SQLite and blocks a worker for each page; the bounded one costs
+    about a tenth of that, whatever the table size. ``total_exact`` false never hides the
+    next page: ``total > offset + limit``.
     """
     spec = sort_columns[sort.name]
     expr: ColumnElement[Any] = spec.column.expression
@@ -87,19 +87,25 @@ def fetch_page(
         keys.append(time_column.expression)
     keys.append(model.id)  # type: ignore[attr-defined]  # every table has an id
     order = [key.desc() if sort.descending else key.asc() for key in keys]
-    rows = session.scalars(
-        select(model).where(*conditions).order_by(*order).limit(limit).offset(offset)
-    ).all()
-    if rows and len(rows) < limit:
-        # A short, non-empty page is the last one: the total is known without counting.
-        return list(rows), offset + len(rows), True
     bound = offset + count_cap
+    # One statement: the page and, as an uncorrelated scalar subquery (evaluated once),
+    # the bounded count. One round trip instead of two, and on PostgreSQL's autocommit
+    # reads one snapshot, so the total always agrees with the page.
     matching: Select[tuple[int]] = select(literal_column("1")).select_from(model).where(*conditions)
-    capped = matching.limit(bound + 1).subquery()
-    counted = session.scalar(select(func.count()).select_from(capped)) or 0
+    total = select(func.count()).select_from(matching.limit(bound + 1).subquery())
+    page = session.execute(
+        select(model, total.scalar_subquery())
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    rows = [row for row, _ in page]
+    # Past the end (or nothing matches) the page carried no count: ask for it alone.
+    counted = int(page[0][1]) if rows else session.scalar(total) or 0
     if counted > bound:
-        return list(rows), bound, False
-    return list(rows), counted, True
+        return rows, bound, False
+    return rows, counted, True
 
 
 def time_conditions(

@@ -64,7 +64,7 @@ class OrderRow(Base):
         Index("ix_orders_owner_bot_created", "owner_id", "bot_id", "created_at", "id"),
         Index("ix_orders_owner_status_created", "owner_id", "status", "created_at", "id"),
         Index("ix_orders_owner_symbol_created", "owner_id", "symbol", "created_at", "id"),
-        # The page totals (a COUNT bounded at 10,000 rows past the offset, ADR 0013) read
+        # The page totals (a COUNT bounded at 1,000 rows past the offset, ADR 0013) read
         # a narrow index that holds every filtered column, without touching the table:
         # status, status+symbol, status+symbol+side, status+side (index-only filter);
         # symbol, symbol+side; bot, bot+status. Narrow keys repeat, so PostgreSQL
