@@ -4,8 +4,9 @@
         [--orders-connections 8] [--duration 10]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
         [--server xor|uvicorn] [--endpoints read,list,orders,orders_filtered]
-        [--no-neighbour] [--neighbour-rate 8] [--neighbour-duration 20] [--neighbour-orders 10000]
-        [--flood-connections 128]
+        [--redis-url redis://127.0.0.1:6379/0]
+        [--no-neighbour] [--neighbour-rate 8] [--neighbour-duration 10] [--neighbour-rounds 4]
+        [--neighbour-orders 10000] [--flood-connections 128]
 
 Runs with the product's own venv and wrk (Debian package ``wrk``; installed with
 ``apt-get install -y wrk`` when it is not on PATH). Traffic goes to 127.0.0.1 only, and
@@ -48,13 +49,21 @@ server: a throw-away database ``xor_bench_<hex>`` is created on it and dropped a
    open-loop client (each request due at a fixed time whether or not the previous one
    was answered, its latency measured from that time to the last byte, so the p99 is
    exact over every request and free of coordinated omission): ``--warmup`` s discarded,
-   then ``--neighbour-duration`` s alone (the baseline), then as long while tenant A (the
-   first trader, 100,000 orders) floods the same endpoint with wrk (``--threads``
-   threads, ``--flood-connections`` connections, ``bench/wrk/flood.lua`` counting the
+   then ``--neighbour-rounds`` rounds of two ``--neighbour-duration`` s windows, B alone
+   (the baseline) then B while tenant A (the first trader, 100,000 orders) floods the same
+   endpoint with wrk (``--threads`` threads, ``--flood-connections`` connections,
+   ``bench/wrk/flood.lua`` counting the
    2xx, 429 and other answers), far above its budget. Printed: B's p50/p90/p99/max in
    both windows, A's request rate and 429 share, and the server's CPU split (B's
    requests, A's allowed ones at the ``orders`` run's cost per request, and the rest
-   per 429).
+   per 429). The windows are interleaved because this machine's speed drifts (a shared
+   VM: B's p99 alone ranged 17-65 ms between consecutive 10 s windows): a baseline taken
+   once, before the flood, compared a fast minute with a slow one. Each round's p99s are
+   printed; the verdict pools every window of each side.
+
+With ``--redis-url`` the PostgreSQL runs use the production configuration, PostgreSQL and
+Redis: the rate limiter's budgets then live in Redis, shared by every worker, so a
+flooding tenant gets its budget once, not once per worker.
 
 The per-user rate limit (100 requests/s by default) would answer most of this load with
 429, so the run sets ``XOR_RATE_LIMIT_PER_USER_PER_S`` to 1,000,000 for the server and says
@@ -343,6 +352,7 @@ class Backend:
     name: str
     url: str | None
     drop: list[str] = field(default_factory=list)  # PostgreSQL databases to drop at the end
+    redis_url: str | None = None  # the production option: budgets shared through Redis
 
 
 def postgres_backend(server_url: str) -> tuple[Backend, str]:
@@ -378,8 +388,12 @@ def drop_postgres_database(admin_url: str, name: str) -> None:
         engine.dispose()
 
 
-def server_environment(data_dir: Path, backend: Backend) -> dict[str, str]:
-    """The XOR_* variables the seeding code and the server share (same secrets, same DB)."""
+def server_environment(
+    data_dir: Path, backend: Backend, redis_url: str | None = None
+) -> dict[str, str]:
+    """The XOR_* variables the seeding code and the server share (same secrets, same DB,
+    and Redis when ``redis_url`` is given: the rate limiter's budgets then live there,
+    shared by every worker)."""
     env = {
         "XOR_DATA_DIR": str(data_dir),
         "XOR_CONFIG_FILE": str(data_dir / "no-config.toml"),  # ignore the user's config
@@ -392,6 +406,8 @@ def server_environment(data_dir: Path, backend: Backend) -> dict[str, str]:
     }
     if backend.url is not None:
         env["XOR_DATABASE_URL"] = backend.url
+    if redis_url is not None:
+        env["XOR_REDIS_URL"] = redis_url
     return env
 
 
@@ -661,7 +677,7 @@ def measure_backend(
     """The endpoints' runs, then (unless ``--no-neighbour``) the S7 neighbour scenario."""
     with tempfile.TemporaryDirectory(prefix="xor-api-load-") as tmp:
         data_dir = Path(tmp)
-        env = server_environment(data_dir, backend)
+        env = server_environment(data_dir, backend, backend.redis_url)
         seeded = seed(env, args.orders)
         print(
             f"  seeded 1 trader and {seeded.orders:,} orders in {seeded.seconds:.1f} s "
@@ -977,6 +993,99 @@ class NeighbourResult:
         return rest * 1e6 / limited
 
 
+def _flooded_window(
+    wrk: str, url: str, token_b: str, token_a: str, server_pid: int, args: argparse.Namespace
+) -> tuple[PacedRun, FloodResult, float, float]:
+    """One of B's windows during A's flood: (B's run, A's flood, the server's CPU seconds
+    over the window, the window's length in seconds). The flood starts
+    :data:`FLOOD_MARGIN_S` before the window opens and ends as long after it closes."""
+    duration = args.neighbour_duration
+    flood_process = subprocess.Popen(
+        [
+            wrk,
+            f"--threads={min(args.threads, args.flood_connections)}",
+            f"--connections={args.flood_connections}",
+            f"--duration={duration + 2 * FLOOD_MARGIN_S}s",
+            "--timeout=5s",
+            f"--script={FLOOD_LUA_SCRIPT}",
+            url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "XOR_BENCH_TOKEN": token_a},
+    )
+    try:
+        time.sleep(FLOOD_MARGIN_S)
+        before = cpu_seconds(server_pid)
+        window_start = time.perf_counter()
+        flooded = paced_gets(url, token_b, args.neighbour_rate, duration)
+        window = time.perf_counter() - window_start
+        cpu = cpu_seconds(server_pid) - before
+        out, err = flood_process.communicate(timeout=duration + 30)
+    finally:
+        if flood_process.poll() is None:
+            flood_process.kill()
+            flood_process.wait()
+    if flood_process.returncode != 0:
+        raise SetupError(f"wrk (flood) exited {flood_process.returncode}: {err.strip()}")
+    return flooded, parse_flood_output(out), cpu, window
+
+
+def merge_paced(runs: Sequence[PacedRun]) -> PacedRun:
+    """Several windows of one tenant's paced requests as one run: every latency, the
+    statuses and errors summed, the durations added, the worst lag. Raises ``ValueError``
+    for no runs."""
+    if not runs:
+        raise ValueError("no runs to merge")
+    statuses: dict[int, int] = {}
+    errors: dict[str, int] = {}
+    for run in runs:
+        for status, count in run.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+        for kind, count in run.errors.items():
+            errors[kind] = errors.get(kind, 0) + count
+    return PacedRun(
+        tuple(latency for run in runs for latency in run.latencies_us),
+        statuses,
+        errors,
+        sum(run.duration_s for run in runs),
+        max(run.max_lag_ms for run in runs),
+    )
+
+
+def merge_floods(floods: Sequence[FloodResult]) -> FloodResult:
+    """Several floods as one: counts and durations added, the mean weighted by requests,
+    and each percentile the worst of the floods' (wrk prints percentiles, not samples, so
+    an exact merged percentile is not available; the worst one is an upper bound). Raises
+    ``ValueError`` for no floods."""
+    if not floods:
+        raise ValueError("no floods to merge")
+    runs = [flood.wrk for flood in floods]
+    requests = sum(run.requests for run in runs)
+    merged = WrkResult(
+        requests=requests,
+        duration_us=sum(run.duration_us for run in runs),
+        bytes=sum(run.bytes for run in runs),
+        connect_errors=sum(run.connect_errors for run in runs),
+        read_errors=sum(run.read_errors for run in runs),
+        write_errors=sum(run.write_errors for run in runs),
+        status_errors=sum(run.status_errors for run in runs),
+        timeouts=sum(run.timeouts for run in runs),
+        mean_us=sum(run.mean_us * run.requests for run in runs) / requests if requests else 0.0,
+        p50_us=max(run.p50_us for run in runs),
+        p90_us=max(run.p90_us for run in runs),
+        p99_us=max(run.p99_us for run in runs),
+        max_us=max(run.max_us for run in runs),
+    )
+    return FloodResult(
+        merged,
+        sum(flood.ok for flood in floods),
+        sum(flood.limited for flood in floods),
+        sum(flood.other for flood in floods),
+    )
+
+
 def measure_neighbour(
     env: Mapping[str, str],
     data_dir: Path,
@@ -991,7 +1100,11 @@ def measure_neighbour(
     print(
         f"  neighbour (S7): seeded tenant B with {seeded_b.orders:,} orders in "
         f"{seeded_b.seconds:.1f} s; server restarted with {RATE_LIMIT_VARIABLE} unset "
-        "(the default budget, per worker process without Redis)"
+        + (
+            "(the default budget, per worker process without Redis)"
+            if env.get("XOR_REDIS_URL") is None
+            else "(the default budget, shared by the workers through Redis)"
+        )
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}{NEIGHBOUR_PATH}"
@@ -1010,41 +1123,29 @@ def measure_neighbour(
             _check_page(NEIGHBOUR_PATH, body, seeded_b.orders)
         rate, duration = args.neighbour_rate, args.neighbour_duration
         paced_gets(url, seeded_b.token, rate, args.warmup)  # warm-up, discarded
-        before = cpu_seconds(process.pid)
-        baseline = paced_gets(url, seeded_b.token, rate, duration)
-        baseline_cpu = cpu_seconds(process.pid) - before
-        _print_paced("B alone", baseline, rate)
-
-        flood_process = subprocess.Popen(
-            [
-                wrk,
-                f"--threads={min(args.threads, args.flood_connections)}",
-                f"--connections={args.flood_connections}",
-                f"--duration={duration + 2 * FLOOD_MARGIN_S}s",
-                "--timeout=5s",
-                f"--script={FLOOD_LUA_SCRIPT}",
-                url,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "XOR_BENCH_TOKEN": token_a},
-        )
-        try:
-            time.sleep(FLOOD_MARGIN_S)
+        baselines: list[PacedRun] = []
+        floodeds: list[PacedRun] = []
+        floods: list[FloodResult] = []
+        baseline_cpu = flood_cpu = window = 0.0
+        for round_index in range(1, args.neighbour_rounds + 1):
             before = cpu_seconds(process.pid)
-            window_start = time.perf_counter()
-            flooded = paced_gets(url, seeded_b.token, rate, duration)
-            window = time.perf_counter() - window_start
-            flood_cpu = cpu_seconds(process.pid) - before
-            out, err = flood_process.communicate(timeout=duration + 30)
-        finally:
-            if flood_process.poll() is None:
-                flood_process.kill()
-                flood_process.wait()
-        if flood_process.returncode != 0:
-            raise SetupError(f"wrk (flood) exited {flood_process.returncode}: {err.strip()}")
-        flood = parse_flood_output(out)
+            baselines.append(paced_gets(url, seeded_b.token, rate, duration))
+            baseline_cpu += cpu_seconds(process.pid) - before
+            flooded_run, flood_run, cpu, seconds = _flooded_window(
+                wrk, url, seeded_b.token, token_a, process.pid, args
+            )
+            floodeds.append(flooded_run)
+            floods.append(flood_run)
+            flood_cpu += cpu
+            window += seconds
+            print(
+                f"  round {round_index}/{args.neighbour_rounds}: B's p99 alone "
+                f"{baselines[-1].percentile_ms(99):.1f} ms, during the flood "
+                f"{flooded_run.percentile_ms(99):.1f} ms"
+            )
+        baseline, flooded = merge_paced(baselines), merge_paced(floodeds)
+        flood = merge_floods(floods)
+        _print_paced("B alone", baseline, rate)
         _print_paced("B during flood", flooded, rate)
     result = NeighbourResult(
         baseline,
@@ -1056,6 +1157,7 @@ def measure_neighbour(
         window,
         allowed_cpu_us,
     )
+    duration = baseline.duration_s
     w = flood.wrk
     print(
         f"  A's flood: {args.flood_connections} connections, {w.requests_per_s:,.0f} req/s, "
@@ -1201,6 +1303,13 @@ def main() -> int:
     )
     parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument(
+        "--redis-url",
+        help=(
+            "with --database-url: the production configuration, PostgreSQL and Redis (the "
+            "rate limiter's budgets shared by every worker); SQLite runs stay embedded"
+        ),
+    )
+    parser.add_argument(
         "--server",
         choices=("xor", "uvicorn"),
         default="xor",
@@ -1232,8 +1341,17 @@ def main() -> int:
     parser.add_argument(
         "--neighbour-duration",
         type=int,
-        default=20,
+        default=10,
         help="seconds of each of tenant B's windows (alone, then during the flood)",
+    )
+    parser.add_argument(
+        "--neighbour-rounds",
+        type=int,
+        default=4,
+        help=(
+            "pairs of windows (B alone, then B during the flood), interleaved so that a "
+            "drift of the machine's speed weighs on both sides alike"
+        ),
     )
     parser.add_argument(
         "--neighbour-orders", type=int, default=10_000, help="orders seeded for tenant B"
@@ -1256,6 +1374,7 @@ def main() -> int:
             backends.append(Backend("sqlite", None))
         if args.database_url:
             pg, admin_url = postgres_backend(args.database_url)
+            pg.redis_url = args.redis_url
             backends.append(pg)
         if not backends:
             raise SetupError("--skip-sqlite without --database-url leaves nothing to measure")

@@ -369,3 +369,41 @@ def test_the_paced_client_sends_on_schedule_and_counts_every_answer(
     assert run.errors == {}
     assert seen == ["Bearer tok"] * 20
     assert 0.19 <= run.duration_s < 1.0  # 20 requests due 10 ms apart, the last at 190 ms
+
+
+def test_interleaved_windows_merge_into_one_run_of_every_sample(api_load: ModuleType) -> None:
+    first = api_load.PacedRun((1000.0, 2000.0), {200: 2, 429: 1}, {"TimeoutError": 1}, 10.0, 0.5)
+    second = api_load.PacedRun((3000.0,), {200: 1}, {"OSError": 2, "TimeoutError": 1}, 9.5, 4.0)
+
+    merged = api_load.merge_paced([first, second])
+
+    assert merged.latencies_us == (1000.0, 2000.0, 3000.0)
+    assert merged.statuses == {200: 3, 429: 1}
+    assert merged.errors == {"TimeoutError": 2, "OSError": 2}
+    assert (merged.duration_s, merged.max_lag_ms) == (19.5, 4.0)
+    assert (merged.requests, merged.failures) == (8, 5)
+    with pytest.raises(ValueError, match="no runs"):
+        api_load.merge_paced([])
+
+
+def test_floods_merge_by_adding_counts_and_keeping_the_worst_percentiles(
+    api_load: ModuleType,
+) -> None:
+    a = api_load.parse_flood_output(
+        xor_wrk(requests="1000", duration_us="10000000", mean_us="100.0", p99_us="3000")
+        + "XOR_FLOOD ok=100 limited=900 other=0\n"
+    )
+    b = api_load.parse_flood_output(
+        xor_wrk(requests="3000", duration_us="5000000", mean_us="200.0", p99_us="2500")
+        + "XOR_FLOOD ok=50 limited=2949 other=1\n"
+    )
+
+    merged = api_load.merge_floods([a, b])
+
+    assert (merged.ok, merged.limited, merged.other) == (150, 3849, 1)
+    assert (merged.wrk.requests, merged.wrk.duration_us) == (4000, 15_000_000)
+    assert merged.wrk.mean_us == 175.0  # (1000 x 100 + 3000 x 200) / 4000
+    assert merged.wrk.p99_us == 3000
+    assert merged.wrk.requests_per_s == pytest.approx(4000 / 15)
+    with pytest.raises(ValueError, match="no floods"):
+        api_load.merge_floods([])
