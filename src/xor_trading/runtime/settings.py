@@ -96,7 +96,7 @@ class Settings(BaseSettings):
         default=300, ge=1, description="XOR_RATE_LIMIT_PER_IP_PER_S: API requests per client IP."
     )
     rate_limit_refusal_delay_ms: int = Field(
-        default=500,
+        default=1_000,
         ge=0,
         le=1_000,
         description=(
