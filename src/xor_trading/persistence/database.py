@@ -119,6 +119,10 @@ class Database:
         back at the end; PostgreSQL: autocommit, each statement its own snapshot."""
         with self._read_sessions() as session, session.begin():
             yield session
+            # Detach what was read before ending the transaction: a rollback would first
+            # expire every loaded row (about a tenth of a 50-row page's time), and read
+            # rows are only used as values once the session is gone.
+            session.expunge_all()
             session.rollback()
 
     def dispose(self) -> None:
