@@ -125,6 +125,14 @@ def serve(
             "behind a TLS reverse proxy",
             err=True,
         )
+    if workers > 1 and settings.redis_url is None:
+        typer.echo(
+            f"warning: {workers} workers without XOR_REDIS_URL: each keeps its own rate-limit "
+            f"budgets (a user may get up to {workers}x the per-user rate) and live stream "
+            "events reach only the clients of the worker that produced them; set "
+            "XOR_REDIS_URL to share both",
+            err=True,
+        )
     url_host = f"[{bind_host}]" if ":" in bind_host else bind_host
     base = f"http://{url_host}:{bind_port}{API_PREFIX}"
     typer.echo(f"XOR API at {base} (health: {base}/health)")

@@ -110,6 +110,19 @@ def test_serve_with_workers_uses_the_factory(
         )
     ]
     assert "reachable from other machines" in result.stderr
+    assert "warning: 2 workers without XOR_REDIS_URL: each keeps its own rate-limit" in (
+        result.stderr
+    )
+
+
+def test_serve_with_workers_and_redis_does_not_warn_about_sharing(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XOR_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setattr("uvicorn.run", lambda target, **kw: None)
+    result = CliRunner().invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
 
 
 def test_production_with_a_weak_secret_refuses_before_binding(
