@@ -30,6 +30,10 @@ an allowed GET costs two dictionary-sized limiter hits and no extra task):
 * request bodies: at most ``max_request_body_bytes`` (413), JSON nested at most
   :data:`MAX_JSON_DEPTH` levels (422).
 
+A client that keeps sending while refused (more than a hundred refusals in ten seconds:
+many connections ignoring Retry-After) is refused everything for ten seconds, renewed
+while it goes on (:mod:`.penalty_box`).
+
 Over a budget the answer is 429 ``rate_limited`` with ``Retry-After`` (whole seconds,
 at least 1) and the usual JSON error body, sent after ``rate_limit_refusal_delay_ms``
 (default 1 s, the shortest Retry-After, so a client that honours it loses nothing: a
@@ -59,6 +63,7 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from xor_trading.api.penalty_box import PenaltyBox
 from xor_trading.api.schemas.common import ErrorBody
 from xor_trading.core.clock import Clock
 from xor_trading.core.errors import AuthenticationError
@@ -270,6 +275,7 @@ class RateLimitMiddleware:
         trusted_proxies: frozenset[str] = frozenset(),
         refusal_delay_s: float = 0.0,
         heavy_gate: HeavyRequestGate | None = None,
+        penalty_box: PenaltyBox | None = None,
     ) -> None:
         self.app = app
         self.limiter = limiter
@@ -282,6 +288,7 @@ class RateLimitMiddleware:
         self.trusted_proxies = trusted_proxies
         self.refusal_delay_s = refusal_delay_s
         self.heavy_gate = heavy_gate if heavy_gate is not None else HeavyRequestGate()
+        self.penalty_box = penalty_box if penalty_box is not None else PenaltyBox()
 
     @classmethod
     def for_container(cls, app: ASGIApp, container: Container) -> RateLimitMiddleware:
@@ -317,10 +324,15 @@ class RateLimitMiddleware:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         heavy_user: str | None = None  # set: a heavy request, counted at the gate
         wait_turn = False  # its user is at the edge of their budget: one at a time
+        client: str | None = None  # who a refusal counts against (PenaltyBox)
+        now_ms = self.clock.now_ms()
         try:
-            now_ms = self.clock.now_ms()
             ip = self._client_ip(scope)
             user = self._user_of(scope, now_ms)
+            client = f"user:{user}" if user is not None else f"ip:{ip}"
+            boxed_ms = self.penalty_box.remaining_ms(client, now_ms)
+            if boxed_ms:
+                raise _boxed(boxed_ms, "for your account" if user else "from your address")
             if user is not None:
                 heavy = _is_heavy(scope)
                 # Before the budget: a request refused here must not spend any of it.
@@ -347,6 +359,8 @@ class RateLimitMiddleware:
             ):
                 self._check_auth(path, ip, user, body, now_ms)
         except RejectedRequest as rejection:
+            if rejection.status == 429 and client is not None:
+                self.penalty_box.strike(client, now_ms)
             if rejection.status == 429 and self.refusal_delay_s > 0:
                 # A tarpit: the connection waits on a timer, which costs no CPU, so a
                 # flood that ignores Retry-After is paced by its own connection count.
@@ -494,6 +508,18 @@ def verified_claims(scope: Scope, token: str) -> AccessClaims | None:
         return None
     claims: AccessClaims = entry[1]
     return claims
+
+
+def _boxed(remaining_ms: int, whose: str) -> RejectedRequest:
+    seconds = max(1, math.ceil(remaining_ms / 1000))
+    return RejectedRequest(
+        429,
+        "rate_limited",
+        f"too many refused requests {whose}: every request is refused for {seconds} more seconds",
+        "honour Retry-After: send nothing more until it has passed, then at most one "
+        "request at a time per refusal",
+        retry_after_s=remaining_ms / 1000,
+    )
 
 
 def _too_many(decision: RateDecision, limit: int, window_s: float, whose: str) -> RejectedRequest:
