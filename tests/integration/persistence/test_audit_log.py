@@ -320,4 +320,4 @@ def test_one_hundred_thousand_entries_verify_in_under_five_seconds(
     # runners share two cores with other suites, so the criterion is checked on this
     # process's CPU time, and wall time only against a gross regression.
     assert cpu < 5.0, f"verifying {n} entries took {cpu:.2f} s of CPU"
-    assert elapsed < 15.0, f"verifying {n} entries took {elapsed:.2f} s"
+    assert elapsed < 60.0, f"verifying {n} entries took {elapsed:.2f} s"  # a hang, not speed
