@@ -46,7 +46,8 @@ Faults for reliability drills: --faults "drop_request=0.1,error_1006=0.05@POST /
 (kinds: drop_request, drop_response, delay_response, error_1006, error_1007, error_1000,
 http_503_text, http_502_html, http_504_html, rate_limit_429, timestamp_1021,
 maintenance_html, truncated_json, partial_fill, hidden_order; parameters delay_s, chunks,
-chunk_interval_ms, hidden_ms, retry_after_s). The same --seed replays the same faults.
+chunk_interval_ms, hidden_ms, retry_after_s). user_stream_silent=P drops each user data
+event with probability P (1: a silent stream). The same --seed replays the same faults.
 """
 
 

@@ -41,7 +41,12 @@ Contract of the order path:
   orders are polled at once each time, and every ``poll_interval_s`` while it is down.
   A stream that stays connected and answers pings but sends no data cannot be told from an
   idle account by timing (Binance sends nothing when nothing happens): REST polling of
-  in-flight orders (``poll_interval_streaming_s``) reports what it misses.
+  in-flight orders (``poll_interval_streaming_s``) reports what it misses, and what REST
+  learns first is **evidence** (:mod:`.stream_evidence`): a trade, an order's existence or
+  its cancel/expiry that the stream has not delivered ``stream_evidence_grace_s`` after
+  REST saw it means the stream **stalled**. A stall is handled as a drop: "resync needed"
+  at once, a warning, the private connection closed (CCXT reconnects it), counted in
+  :attr:`LiveExchangePort.stream_status`.
 
 Spot only. There is no withdrawal or transfer call in this package.
 """
@@ -59,6 +64,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+import ccxt  # type: ignore[import-untyped]  # no stubs; this package wraps it
 
 from xor_trading.core.clock import Clock
 from xor_trading.core.crash_points import crash_point
@@ -97,6 +104,11 @@ from xor_trading.exchanges.ccxt_client.response_parsing import (
     parse_trades,
     stream_client_order_id,
 )
+from xor_trading.exchanges.ccxt_client.stream_evidence import (
+    FactKind,
+    StreamEvidence,
+    StreamFact,
+)
 from xor_trading.exchanges.ccxt_client.time_sync import TimeSync
 from xor_trading.execution.ports import ReportSink, VenueCapabilities
 from xor_trading.execution.reports import (
@@ -115,7 +127,7 @@ from xor_trading.execution.venue_state import (
     VenueTrade,
 )
 
-__all__ = ["LiveExchangePort", "LivePortConfig"]
+__all__ = ["LiveExchangePort", "LivePortConfig", "PrivateStreamStatus"]
 
 _log = logging.getLogger(__name__)
 
@@ -138,6 +150,23 @@ class LivePortConfig:
     use_private_stream: bool = True
     stream_backoff_max_s: float = 30.0
     stream_heartbeat_s: float = 20.0  # CCXT pings this often; 2 missed pongs: a drop (<= 60 s)
+    # A fact REST learned first and the stream did not deliver within this: a stall. Well
+    # above the stream's normal latency (well under 1 s), so a slow event is not a stall.
+    stream_evidence_grace_s: float = 10.0
+    # Venue events this soon after a (re)connection may predate its subscription: no evidence.
+    stream_connect_margin_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateStreamStatus:
+    """The private stream as the port sees it: ``connected`` (a connection is open),
+    ``drops`` (outages, stalls included), ``stalls`` (outages found by evidence: connected,
+    answering pings, not delivering), ``events`` (stream items received)."""
+
+    connected: bool
+    drops: int
+    stalls: int
+    events: int
 
 
 @dataclass(slots=True)
@@ -254,6 +283,14 @@ class LiveExchangePort:
         self._stream_down = False  # dropped and not connected again yet (resync signalled)
         self._poll_now = asyncio.Event()
         self._closed = False
+        self._evidence = StreamEvidence(
+            self._config.stream_evidence_grace_s,
+            int(self._config.stream_connect_margin_s * 1000),
+        )
+        self._evidence_added = asyncio.Event()
+        self._drops = 0
+        self._stalls = 0
+        self._stream_events = 0
         observe_responses(client, limiter.note_response)
         _mark_signed_requests(client)
         self._hook_stream_connections(client)
@@ -333,9 +370,23 @@ class LiveExchangePort:
         self._spawn(self._resync_loop())
         has = getattr(self._client, "has", {}) or {}
         if self._config.use_private_stream and has.get("watchMyTrades"):
+            # watch_my_trades carries trades only; watch_orders every event of an order.
+            kinds = {FactKind.TRADE}
             self._spawn(self._stream_loop("watch_my_trades"))
             if has.get("watchOrders"):
+                kinds |= {FactKind.ORDER, FactKind.END}
                 self._spawn(self._stream_loop("watch_orders"))
+            self._evidence.expect(frozenset(kinds))
+            self._spawn(self._evidence_loop())
+
+    @property
+    def stream_status(self) -> PrivateStreamStatus:
+        return PrivateStreamStatus(
+            connected=self._evidence.connected_at_ms is not None,
+            drops=self._drops,
+            stalls=self._stalls,
+            events=self._stream_events,
+        )
 
     async def close(self) -> None:
         """Stop every task of the port and close the client's connections."""
@@ -670,12 +721,15 @@ class LiveExchangePort:
         trades: Sequence[VenueTrade],
         *,
         complete: bool = True,
+        streamed: bool = False,
     ) -> None:
         """Report what the venue says of ``order``: acceptance, new fills, then its end
-        (only when every fill it counts has been reported, unless it never filled)."""
+        (only when every fill it counts has been reported, unless it never filled).
+        What REST (not ``streamed``) learns first is stream evidence."""
         tracked.unknown = False
         tracked.not_found = 0
         tracked.venue_order_id = order.venue_order_id
+        cid = tracked.client_order_id
         if not tracked.accepted and order.status is not VenueOrderStatus.REJECTED:
             tracked.accepted = True
             self._emit(
@@ -683,9 +737,13 @@ class LiveExchangePort:
                     tracked.order_id, VenueOrderId(order.venue_order_id), self._ms()
                 )
             )
+            if not streamed:
+                self._rest_saw(StreamFact(FactKind.ORDER, cid), order.ts_ms)
         for trade in trades:
-            if trade.venue_order_id == order.venue_order_id:
-                self._report_trade(tracked, trade)
+            if trade.venue_order_id != order.venue_order_id:
+                continue
+            if self._report_trade(tracked, trade) and not streamed:
+                self._rest_saw(StreamFact(FactKind.TRADE, trade.trade_id), trade.ts_ms)
         if not complete or tracked.finished or tracked.filled < order.filled_quantity:
             return
         if order.status is VenueOrderStatus.FILLED:
@@ -696,13 +754,17 @@ class LiveExchangePort:
             self._finish(tracked, OrderExpiredReport(tracked.order_id, "expired", self._ms()))
         elif order.status is VenueOrderStatus.REJECTED:
             self._finish(tracked, OrderRejectedReport(tracked.order_id, "rejected", self._ms()))
+        if not streamed and order.status in (VenueOrderStatus.CANCELED, VenueOrderStatus.EXPIRED):
+            self._rest_saw(StreamFact(FactKind.END, cid), order.ts_ms)
 
-    def _report_trade(self, tracked: _Tracked, trade: VenueTrade) -> None:
+    def _report_trade(self, tracked: _Tracked, trade: VenueTrade) -> bool:
+        """Report ``trade`` unless it was reported before; whether it was new."""
         if trade.trade_id in tracked.trade_ids:
-            return
+            return False
         tracked.trade_ids.add(trade.trade_id)
         tracked.filled += trade.quantity
         self._emit(OrderFilledReport(fill_of(trade, tracked.order_id)))
+        return True
 
     def _finish(self, tracked: _Tracked, report: ExecutionReport) -> None:
         tracked.finished = True
@@ -857,21 +919,27 @@ class LiveExchangePort:
             self._on_stream_connected()  # without the hook: the first event says so
             self._stream_up = True
             for item in items if isinstance(items, list) else []:
+                self._stream_events += 1
                 self._on_stream_item(item)
 
-    def _on_stream_dropped(self) -> None:
+    def _on_stream_dropped(self, what: str = "dropped") -> None:
         """The stream failed: REST covers the gap, and the runtime resyncs before new
         orders (signalled once per outage, at once: not at the next event)."""
         self._stream_up = False
+        self._evidence.disconnected()
         self._poll_now.set()
         if not self._stream_down:
             self._stream_down = True
-            self._signal_resync("dropped")
+            self._drops += 1
+            self._signal_resync(what)
 
     def _on_stream_connected(self) -> None:
         """A WebSocket connection opened (or an event arrived) after a drop: resync again,
         since events between the drop and now were never streamed."""
-        if self._closed or not self._stream_down:
+        if self._closed:
+            return
+        self._evidence.connected(self._venue_now_ms())
+        if not self._stream_down:
             return
         self._stream_down = False
         self._poll_now.set()
@@ -890,12 +958,17 @@ class LiveExchangePort:
         tracked = self._by_client_id.get(client_order_id or "")
         if tracked is None:
             return  # not an order of ours (or not an execution report)
+        self._evidence.seen_by_stream(StreamFact(FactKind.ORDER, tracked.client_order_id))
         try:
             update = parse_execution_report(item, symbol=tracked.symbol)
         except ResponseParseError as exc:
             _log.warning("%s stream event ignored: %s", self.name, exc.message)
             self._poll_now.set()
             return
+        if update.trade is not None:
+            self._evidence.seen_by_stream(StreamFact(FactKind.TRADE, update.trade.trade_id))
+        if update.status in (VenueOrderStatus.CANCELED, VenueOrderStatus.EXPIRED):
+            self._evidence.seen_by_stream(StreamFact(FactKind.END, tracked.client_order_id))
         trades = [update.trade] if update.trade is not None else []
         snapshot = VenueOrder(
             client_order_id=update.client_order_id,
@@ -909,6 +982,58 @@ class LiveExchangePort:
             limit_price=None,
             ts_ms=update.ts_ms,
         )
-        self._apply(tracked, snapshot, trades)
+        self._apply(tracked, snapshot, trades, streamed=True)
         if tracked.filled < update.cumulative_quantity:
             self._poll_now.set()  # an execution was missed: REST fetches it
+
+    # -- stall detection by evidence (module docstring of .stream_evidence) -------------------
+
+    def _venue_now_ms(self) -> int:
+        """The venue's clock now (the client's clock moved by the measured offset)."""
+        return int(self._client.milliseconds()) + (self.time_sync.offset_ms or 0)
+
+    def _rest_saw(self, fact: StreamFact, venue_ts_ms: int) -> None:
+        if self._evidence.seen_by_rest(fact, venue_ts_ms, self._now()):
+            self._evidence_added.set()  # the watch recomputes its deadline
+
+    async def _evidence_loop(self) -> None:
+        """Check the evidence the moment the oldest REST-only fact is ``grace`` old."""
+        while not self._closed:
+            deadline = self._evidence.next_deadline_s()
+            timeout = None if deadline is None else max(deadline - self._now(), 0.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._evidence_added.wait(), timeout)
+            self._evidence_added.clear()
+            self.check_stream_evidence()
+
+    def check_stream_evidence(self) -> bool:
+        """Declare the stream stalled if a fact REST saw ``grace`` ago was never streamed;
+        whether it was."""
+        overdue = self._evidence.overdue(self._now())
+        if not overdue or self._closed:
+            return False
+        self._stalls += 1
+        _log.warning(
+            "%s private stream stalled: %d venue event(s) seen by REST %.1f s ago or more were "
+            "never streamed (first: %s); handled as a drop: resync, reconnect",
+            self.name, len(overdue), self._config.stream_evidence_grace_s, overdue[0],
+        )  # fmt: skip
+        self._on_stream_dropped("stalled")
+        self._close_private_connections(f"private stream stalled: {overdue[0]} never streamed")
+        return True
+
+    def _close_private_connections(self, reason: str) -> None:
+        """Fail every WebSocket connection of the client the way a missed pong does
+        (CCXT's ``on_error``): the watches raise, CCXT forgets the connection, and the
+        stream loops reconnect with a new one and a new subscription."""
+        connections = getattr(self._client, "clients", None)
+        if not isinstance(connections, dict):
+            return
+        for connection in list(connections.values()):
+            on_error = getattr(connection, "on_error", None)
+            if on_error is None:
+                continue
+            try:
+                on_error(ccxt.NetworkError(reason))
+            except Exception:  # the reconnect must not kill the port's task
+                _log.exception("%s closing the private stream failed", self.name)

@@ -27,13 +27,22 @@ reliability spec lists):
 
 For the random plan, ``applied`` of the 5xx kinds is a second draw (a coin flip) from the
 same generator. ``partial_fill`` and ``hidden_order`` only act on ``POST /api/v3/order``.
+
+``user_stream_silent`` is not a request fault: its probability is the chance that each
+user data event (an ``executionReport`` and the account update that goes with it) is
+dropped instead of sent, drawn from a second generator seeded from the same seed (so the
+request faults of a seed do not change). At 1 the user data stream is *silent*: its
+connections stay open, answer pings and subscriptions, and deliver nothing, while REST
+shows every order and trade. Its probability is not part of the request kinds' sum, the
+``@endpoint`` filter does not apply to it, and it cannot be scripted;
+:meth:`FaultInjector.set_user_stream_loss` switches it without touching the rest.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from xor_trading.core.errors import ConfigError
@@ -55,6 +64,13 @@ class FaultKind(StrEnum):
     TRUNCATED_JSON = "truncated_json"
     PARTIAL_FILL = "partial_fill"
     HIDDEN_ORDER = "hidden_order"
+    USER_STREAM_SILENT = "user_stream_silent"  # user data events, not requests (module doc)
+
+
+# Kinds that act on the user data stream's events; every other kind acts on requests.
+STREAM_KINDS = frozenset({FaultKind.USER_STREAM_SILENT})
+REQUEST_KINDS = tuple(k for k in FaultKind if k not in STREAM_KINDS)  # enum order: fixed
+USER_STREAM = "WS user data"  # the "endpoint" of a dropped user data event in the log
 
 
 # Kinds whose request reaches the matching engine no matter what (the rest decide below).
@@ -103,8 +119,8 @@ class FaultPlan:
     retry_after_s: int = 1
 
     def __post_init__(self) -> None:
-        total = sum(self.probabilities.values())
-        if any(p < 0 for p in self.probabilities.values()) or total > 1:
+        total = sum(p for k, p in self.probabilities.items() if k not in STREAM_KINDS)
+        if any(not 0 <= p <= 1 for p in self.probabilities.values()) or total > 1:
             raise ConfigError(
                 f"fault probabilities must be >= 0 and sum to at most 1, got {total}",
                 "lower the probabilities, e.g. drop_request=0.1,error_1006=0.05",
@@ -172,7 +188,9 @@ class ScriptedFault:
 
 @dataclass(frozen=True, slots=True)
 class FaultRecord:
-    """What the injector decided for one request (the run's fault log)."""
+    """What the injector decided for one request (the run's fault log); for a dropped user
+    data event ``request_seq`` counts the events and ``endpoint`` is :data:`USER_STREAM`
+    plus the event kind."""
 
     request_seq: int
     endpoint: str
@@ -196,8 +214,37 @@ class FaultInjector:
     def set_plan(self, plan: FaultPlan) -> None:
         self._plan = plan
         self._rng = random.Random(plan.seed)
+        self._stream_rng = random.Random(f"{plan.seed}/user_stream")
+        self._user_events = 0
+
+    def set_user_stream_loss(self, probability: float) -> None:
+        """Drop each user data event with ``probability`` from now on (1: a silent stream,
+        0: none); the rest of the plan and both generators carry on."""
+        probabilities = dict(self._plan.probabilities)
+        probabilities.pop(FaultKind.USER_STREAM_SILENT, None)
+        if probability:
+            probabilities[FaultKind.USER_STREAM_SILENT] = probability
+        self._plan = replace(self._plan, probabilities=probabilities)
+
+    def drop_user_event(self, what: str) -> bool:
+        """Whether the user data event ``what`` (e.g. ``"executionReport TRADE"``) is
+        dropped (recorded in the log when it is)."""
+        probability = self._plan.probabilities.get(FaultKind.USER_STREAM_SILENT, 0.0)
+        if probability <= 0:
+            return False
+        self._user_events += 1
+        if probability < 1 and self._stream_rng.random() >= probability:
+            return False
+        fault = Fault(FaultKind.USER_STREAM_SILENT, applied=True)
+        self._record(self._user_events, f"{USER_STREAM} {what}", fault, scripted=False)
+        return True
 
     def script(self, fault: ScriptedFault) -> None:
+        if fault.kind in STREAM_KINDS:
+            raise ConfigError(
+                f"{fault.kind.value} acts on the user data stream, not on one request",
+                "use FaultInjector.set_user_stream_loss (the handle's silence_user_stream)",
+            )
         self._scripted.append(fault)
 
     def clear_scripted(self) -> None:
@@ -212,11 +259,12 @@ class FaultInjector:
                 self._record(request_seq, endpoint, fault, scripted=True)
                 return fault
         plan = self._plan
-        if not plan.probabilities or (plan.endpoints and endpoint not in plan.endpoints):
+        requests_faulted = any(k not in STREAM_KINDS for k in plan.probabilities)
+        if not requests_faulted or (plan.endpoints and endpoint not in plan.endpoints):
             return None
         draw = self._rng.random()
         cumulative = 0.0
-        for kind in FaultKind:  # enum order: fixed, so a seed always means the same thing
+        for kind in REQUEST_KINDS:  # enum order: fixed, so a seed always means the same thing
             cumulative += plan.probabilities.get(kind, 0.0)
             if draw < cumulative:
                 applied = kind in APPLIED_KINDS or (

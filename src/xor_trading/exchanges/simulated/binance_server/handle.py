@@ -108,6 +108,11 @@ class BinanceServerHandle:
     def fault_log(self) -> list[FaultRecord]:
         return self._call(lambda: list(self._venue.faults.log))
 
+    def silence_user_stream(self, silent: bool = True) -> None:
+        """``user_stream_silent``: drop every user data event from now on (connections stay
+        open and answer pings) until called with ``silent=False``."""
+        self._call(lambda: self._venue.faults.set_user_stream_loss(1.0 if silent else 0.0))
+
     def stall_streams(self, seconds: float) -> None:
         """Stop stream data for ``seconds`` (pings continue)."""
         self._call(lambda: self._app[HUB_KEY].stall(seconds))

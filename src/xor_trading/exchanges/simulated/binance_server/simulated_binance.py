@@ -206,6 +206,8 @@ class SimulatedBinance:
         listeners = self._user_listeners.get(account.api_key)
         if not listeners:
             return
+        if self.faults.drop_user_event(f"executionReport {event.kind}"):
+            return  # user_stream_silent: the event and its account update are lost
         now = self.wall.now_ms()
         report = payloads.execution_report(
             event.order, event.kind, event.trade, now, event.reject_reason
