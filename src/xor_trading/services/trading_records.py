@@ -1,4 +1,4 @@
-"""The caller's trading records: orders and their fills, trades, positions, signals, risk events.
+"""The caller's trading records: orders and fills, trades, positions, signals, risk events.
 
 Everything is scoped to the principal: another user's order, trade or bot is *not found*
 (404) and never appears in a list, whatever the filters say (S1). Filters are validated
@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from xor_trading.core.errors import InputError, NotFoundError
+from xor_trading.persistence.repositories import fills as fills_repo
 from xor_trading.persistence.repositories import orders as orders_repo
 from xor_trading.persistence.repositories import positions as positions_repo
 from xor_trading.persistence.repositories import risk_events as risk_repo
@@ -40,6 +41,7 @@ ORDER_SIDES = ("buy", "sell")
 TRADE_SIDES = ("long", "short")
 RISK_EVENT_KINDS = tuple(kind.value for kind in RiskEventKind)
 ORDER_SORTS = tuple(orders_repo.ORDER_SORT_COLUMNS)
+FILL_SORTS = tuple(fills_repo.FILL_SORT_COLUMNS)
 TRADE_SORTS = tuple(trades_repo.TRADE_SORT_COLUMNS)
 POSITION_SORTS = tuple(positions_repo.POSITION_SORT_COLUMNS)
 SIGNAL_SORTS = tuple(signals_repo.SIGNAL_SORT_COLUMNS)
@@ -351,6 +353,33 @@ class TradingRecordsService:
                 raise _not_found("order", order_id)
             rows = orders_repo.list_fills_of_order(session, principal.user_id, order_id)
             return [FillView.of(row) for row in rows]
+
+    def list_fills_page(
+        self,
+        principal: Principal,
+        *,
+        bot_id: str | None = None,
+        symbol: str | None = None,
+        side: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "-at",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[FillView], int, bool]:
+        """The caller's fills across their bots (``since``/``until`` bound the fill time
+        ``at``), newest first by default, the total and whether it is exact (see
+        ``list_orders``). Another user's bot id matches nothing: an empty page, not 404."""
+        order = parse_sort(sort, FILL_SORTS)
+        check_choice("side", side, ORDER_SIDES)
+        check_range(since, until)
+        check_page(limit, offset)
+        filters = fills_repo.FillFilters(bot_id, symbol, side, since, until)
+        with self._db.read_session() as session:
+            rows, total, exact = fills_repo.list_fills(
+                session, principal.user_id, filters, order, limit, offset
+            )
+            return [FillView.of(row) for row in rows], total, exact
 
     def list_trades(
         self,

@@ -9,6 +9,7 @@ import base64
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,6 +23,9 @@ from xor_trading.services.container import Container, build_container
 
 INDEX_HTML = '<!doctype html><div id="root"></div><script src="/assets/index-abc123.js"></script>'
 ASSET_JS = "console.log('xor');"
+REPOSITORY = Path(__file__).resolve().parents[3]
+# Vite copies web/public/ to the root of web/dist unchanged: the build serves this file.
+FAVICON = REPOSITORY / "web" / "public" / "favicon.svg"
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +34,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "index.html").write_text(INDEX_HTML, encoding="utf-8")
     (root / "assets").mkdir()
     (root / "assets" / "index-abc123.js").write_text(ASSET_JS, encoding="utf-8")
+    (root / "favicon.svg").write_bytes(FAVICON.read_bytes())
     (root.parent / "secret.txt").write_text("outside the build", encoding="utf-8")
     return root
 
@@ -139,5 +144,22 @@ def test_default_web_dist_only_when_index_is_built(
 
 
 def test_checkout_dist_points_at_repository_web_dist() -> None:
-    repository = Path(__file__).resolve().parents[3]
-    assert repository / "web" / "dist" == web_app.CHECKOUT_DIST
+    assert REPOSITORY / "web" / "dist" == web_app.CHECKOUT_DIST
+
+
+def test_dashboard_serves_the_favicon_as_svg_revalidated(client: TestClient) -> None:
+    response = client.get("/favicon.svg")
+    assert response.status_code == 200
+    assert response.content == FAVICON.read_bytes()
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.headers["cache-control"] == "no-cache"  # not hashed: a new icon shows
+    assert response.headers["content-security-policy"] == DASHBOARD_CSP
+
+
+def test_the_dashboard_links_its_svg_favicon() -> None:
+    # Without the link, browsers ask for /favicon.ico, which the build does not hold (404).
+    index = (REPOSITORY / "web" / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="icon" type="image/svg+xml" href="/favicon.svg" />' in index
+    icon = ElementTree.fromstring(FAVICON.read_bytes())
+    assert icon.tag == "{http://www.w3.org/2000/svg}svg"
+    assert icon.get("viewBox") == "0 0 32 32"

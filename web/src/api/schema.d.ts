@@ -889,6 +889,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List
+         * @description The caller's fills, newest first by default (``since``/``until`` bound the fill time).
+         */
+        get: operations["fills-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/funds/accounts/{user_id}/fee-plan": {
         parameters: {
             query?: never;
@@ -3581,6 +3601,26 @@ export interface components {
         Page_FeeChargePublic_: {
             /** Items */
             items: components["schemas"]["FeeChargePublic"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description Rows matching the filters; a lower bound when total_exact is false.
+             */
+            total: number;
+            /**
+             * Total Exact
+             * @description False when counting stopped 1,000 rows past offset: there are at least total rows (show it as 'total+').
+             * @default true
+             */
+            total_exact: boolean;
+        };
+        /** Page[FillPublic] */
+        Page_FillPublic_: {
+            /** Items */
+            items: components["schemas"]["FillPublic"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -9607,6 +9647,115 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExchangePublic"];
+                };
+            };
+            /** @description The body could not be read (malformed JSON or form data). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated (no, expired or invalid access token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow it, or a fresh MFA step-up is needed (mfa_required). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object of yours. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request is invalid; details name each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "fills-list": {
+        parameters: {
+            query?: {
+                /** @description Only this bot's records. */
+                bot_id?: string | null;
+                /** @description e.g. BTC/USDT. */
+                symbol?: string | null;
+                /** @description Only this side. */
+                side?: ("buy" | "sell") | null;
+                /** @description Fills at or after this time, ISO 8601 with a zone. */
+                since?: string | null;
+                /** @description Fills before this time (exclusive), ISO 8601. */
+                until?: string | null;
+                /** @description One of at; prefix - for descending. */
+                sort?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description Rows to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FillPublic_"];
                 };
             };
             /** @description The body could not be read (malformed JSON or form data). */

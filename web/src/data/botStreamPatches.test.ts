@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "../api/client";
-import { appendFill, MAX_LIVE_FILLS, patchBot, upsertOrder } from "./streamPatches";
+import { appendFill, MAX_LIVE_FILLS, mergeFills, patchBot, upsertOrder } from "./streamPatches";
 
 const BOT: Schemas["BotPublic"] = {
   id: "b1",
@@ -40,6 +40,10 @@ function order(id: string, status: string): Schemas["OrderPublic"] {
     created_at: "2025-01-01T00:00:00Z",
     updated_at: "2025-01-01T00:00:00Z",
   };
+}
+
+function fillAt(id: string, at: string): Schemas["FillPublic"] {
+  return { ...fill(id), at };
 }
 
 function fill(id: string): Schemas["FillPublic"] {
@@ -110,5 +114,49 @@ describe("bot stream patches", () => {
     expect(next).toHaveLength(MAX_LIVE_FILLS);
     expect(next.at(-1)?.id).toBe("new");
     expect(next[0]?.id).toBe("f1");
+  });
+
+  it("test_merge_fills_rest_then_stream_each_fill_once_oldest_first", () => {
+    // REST answers newest first; the stream repeats f3 (recorded before the page loaded).
+    const recent = [fillAt("f3", "2025-01-01T00:03:00Z"), fillAt("f1", "2025-01-01T00:01:00Z")];
+    const live = [
+      fillAt("f3", "2025-01-01T00:03:00Z"),
+      fillAt("f4", "2025-01-01T00:04:00Z"),
+      fillAt("f2", "2025-01-01T00:02:00Z"),
+    ];
+    const merged = mergeFills(recent, live);
+    expect(merged.map((f) => f.id)).toEqual(["f1", "f2", "f3", "f4"]);
+    expect(merged.map((f) => f.at)).toEqual([
+      "2025-01-01T00:01:00Z",
+      "2025-01-01T00:02:00Z",
+      "2025-01-01T00:03:00Z",
+      "2025-01-01T00:04:00Z",
+    ]);
+    // The inputs are left as they were (they are cached query data).
+    expect(recent.map((f) => f.id)).toEqual(["f3", "f1"]);
+    expect(live.map((f) => f.id)).toEqual(["f3", "f4", "f2"]);
+  });
+
+  it("test_merge_fills_one_side_empty", () => {
+    const a = fillAt("a", "2025-01-01T00:01:00Z");
+    const b = fillAt("b", "2025-01-01T00:02:00Z");
+    expect(mergeFills([b, a], []).map((f) => f.id)).toEqual(["a", "b"]);
+    expect(mergeFills([], [b, a, b]).map((f) => f.id)).toEqual(["a", "b"]);
+    expect(mergeFills([], [])).toEqual([]);
+  });
+
+  it("test_merge_fills_same_time_by_id_unparsable_time_last", () => {
+    const same = "2025-01-01T00:01:00Z";
+    const merged = mergeFills(
+      [fillAt("f9", same), fillAt("bad", "not a time"), fillAt("f10", same)],
+      [fillAt("f0", "2025-01-01T00:00:59.999Z")],
+    );
+    expect(merged.map((f) => f.id)).toEqual(["f0", "f10", "f9", "bad"]);
+  });
+
+  it("test_merge_fills_the_same_id_keeps_the_first_copy", () => {
+    const rest = fillAt("f1", "2025-01-01T00:01:00Z");
+    const streamed = { ...rest, price: "65000.1" };
+    expect(mergeFills([rest], [streamed])).toEqual([rest]);
   });
 });

@@ -1,15 +1,17 @@
 /**
  * Bot hooks: strategies (with their parameter schemas), one bot, its state history,
- * configuration versions, closed trades, live fills and per-bot PnL, and the commands
+ * configuration versions, closed trades, fills (REST and live) and per-bot PnL, and the commands
  * (create, start/stop/pause/resume, change, roll back). Commands return the bot as the
  * API answers and put it in the cache; they throw the API's error (a 403 `mfa_required`
  * is for the caller's step-up, shared/stepUp.ts).
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo } from "react";
 import type { Schemas } from "../api/client";
 import { unwrap } from "../api/apiError";
 import { useServices } from "../app/ServicesContext";
 import { queryKeys } from "./queryKeys";
+import { mergeFills } from "./streamPatches";
 
 type Bot = Schemas["BotPublic"];
 export type BotCommand = "start" | "stop" | "pause" | "resume";
@@ -69,13 +71,44 @@ export function useBotTrades(botId: string) {
   });
 }
 
-/** Fills received on the bot's stream channel this session (there is no REST list of fills). */
+/** How many of a bot's latest fills are read over REST (the API's largest page). */
+export const RECENT_FILLS = 500;
+
+/** The bot's latest fills over REST, newest first (GET /fills?bot_id=). */
+export function useBotRecentFills(botId: string) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: queryKeys.botRecentFills(botId),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/fills", { params: { query: { bot_id: botId, limit: RECENT_FILLS, sort: "-at" } } }),
+      ),
+  });
+}
+
+/** Fills received on the bot's stream channel this session (useBotsStream appends them). */
 export function useBotLiveFills(botId: string) {
   return useQuery<Schemas["FillPublic"][]>({
     queryKey: queryKeys.botFills(botId),
     queryFn: () => [],
     staleTime: Number.POSITIVE_INFINITY,
   });
+}
+
+/**
+ * The bot's fills, oldest first: its latest RECENT_FILLS over REST, then every fill its
+ * stream channel brings, each once (`mergeFills`). A reconnect re-reads the REST list
+ * (useBotsStream), which holds the fills the stream missed meanwhile. `query` is the REST
+ * read's state (loading, error, retry) for a panel.
+ */
+export function useBotFills(botId: string) {
+  const recent = useBotRecentFills(botId);
+  const live = useBotLiveFills(botId);
+  const fills = useMemo(
+    () => mergeFills(recent.data?.items ?? [], live.data ?? []),
+    [recent.data, live.data],
+  );
+  return { fills, query: recent };
 }
 
 /** Realised and unrealised PnL per bot over the whole history. */

@@ -26,6 +26,7 @@ export const queryKeys = {
   botStateHistory: (botId: string) => ["bots", "state-history", botId] as const,
   botVersions: (botId: string) => ["bots", "versions", botId] as const,
   botFills: (botId: string) => ["fills", "live", botId] as const,
+  botRecentFills: (botId: string) => ["fills", "bot", botId] as const,
   botTrades: (botId: string) => ["trades", "bot", botId] as const,
   pnlByBot: ["analytics", "pnl", "bot"] as const,
   records: (kind: string, query: Record<string, unknown>) => [kind, "page", query] as const,

@@ -2,7 +2,8 @@
  * How stream events patch the TanStack Query cache (pure functions over cached values):
  * a bot's new state goes into the cached bot list and the cached bot; a live alert goes on
  * top of the cached live alerts; an order event replaces that order in a cached orders
- * page (or puts a new one on top of the first page); a fill joins the bot's live fills.
+ * page (or puts a new one on top of the first page); a fill joins the bot's live fills,
+ * which `mergeFills` joins with the fills read over REST.
  * Anything the event does not carry is re-read over REST instead.
  */
 import type { Schemas } from "../api/client";
@@ -109,6 +110,23 @@ function isFill(value: unknown): value is Fill {
   if (typeof value !== "object" || value === null) return false;
   const fill = value as Record<string, unknown>;
   return ["id", "side", "price", "quantity", "at"].every((key) => typeof fill[key] === "string");
+}
+
+/**
+ * The bot's fills read over REST (`GET /fills?bot_id=`) joined with those received on its
+ * stream channel, each fill once (by id: the stream sends the recorded fill, with the id
+ * REST gives it), oldest first; equal times in id order, a time that does not parse last.
+ */
+export function mergeFills(recent: readonly Fill[], live: readonly Fill[]): Fill[] {
+  const byId = new Map<string, Fill>();
+  for (const fill of [...recent, ...live]) {
+    if (!byId.has(fill.id)) byId.set(fill.id, fill);
+  }
+  const time = (fill: Fill): number => {
+    const ms = Date.parse(fill.at);
+    return Number.isFinite(ms) ? ms : Number.MAX_VALUE;
+  };
+  return [...byId.values()].sort((a, b) => time(a) - time(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The live fills with the event's fill appended (once per id; at most MAX_LIVE_FILLS, newest kept). */

@@ -185,7 +185,7 @@ export const en = {
   "bots.detail.chart": "Live chart",
   "bots.detail.chartSymbol": "Symbol",
   "bots.detail.chartNote":
-    "Candles {symbol} {timeframe}; markers: closed trades and the fills received live.",
+    "Candles {symbol} {timeframe}; markers: closed trades and fills (the latest 500, then live).",
   "bots.detail.noCandles": "No stored candles for {symbol} {timeframe} yet.",
   "bots.detail.config": "Configuration in force (version {version})",
   "bots.detail.risk": "Risk settings",
@@ -196,7 +196,7 @@ export const en = {
   "bots.detail.riskSaved": "Saved as version {version}.",
   "bots.detail.riskNote": "Loosening a limit asks for a fresh two-factor code.",
   "bots.detail.orders": "Recent orders (live)",
-  "bots.detail.fills": "Fills received live",
+  "bots.detail.fills": "Recent fills (live)",
   "bots.detail.history": "State history",
   "bots.detail.versions": "Configuration history",
   "bots.detail.diff": "Differences from version {old} to version {new}",

@@ -188,7 +188,7 @@ export const fr: Record<MessageKey, string> = {
   "bots.detail.chart": "Graphique en direct",
   "bots.detail.chartSymbol": "Symbole",
   "bots.detail.chartNote":
-    "Bougies {symbol} {timeframe} ; repères : trades clôturés et exécutions reçues en direct.",
+    "Bougies {symbol} {timeframe} ; repères : trades clôturés et exécutions (les 500 dernières, puis en direct).",
   "bots.detail.noCandles": "Aucune bougie stockée pour {symbol} {timeframe} pour l'instant.",
   "bots.detail.config": "Configuration en vigueur (version {version})",
   "bots.detail.risk": "Réglages de risque",
@@ -199,7 +199,7 @@ export const fr: Record<MessageKey, string> = {
   "bots.detail.riskSaved": "Enregistré comme version {version}.",
   "bots.detail.riskNote": "Assouplir une limite demande un nouveau code à deux facteurs.",
   "bots.detail.orders": "Ordres récents (en direct)",
-  "bots.detail.fills": "Exécutions reçues en direct",
+  "bots.detail.fills": "Exécutions récentes (en direct)",
   "bots.detail.history": "Historique des états",
   "bots.detail.versions": "Historique de la configuration",
   "bots.detail.diff": "Différences de la version {old} à la version {new}",

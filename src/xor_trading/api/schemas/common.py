@@ -58,7 +58,7 @@ class ErrorBody(BaseModel):
 class Page(BaseModel, Generic[T]):
     """One page of a list: ``items`` plus the count of rows matching the filters.
 
-    Long lists (orders, trades, positions, signals, risk events) stop counting
+    Long lists (orders, fills, trades, positions, signals, risk events) stop counting
     :data:`~xor_trading.persistence.repositories.orders.COUNT_CAP` rows past ``offset``:
     ``total_exact`` is then false and ``total`` means "at least this many" (ADR 0013).
     Every constructor states ``total_exact``; the default only keeps routes written

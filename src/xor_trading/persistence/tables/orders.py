@@ -105,7 +105,11 @@ class FillRow(Base):
     __tablename__ = "fills"
     __table_args__ = (
         UniqueConstraint("bot_id", "venue_trade_id", name="uq_fills_bot_venue_trade"),
+        # The list (repositories/fills.py): newest first for one owner, or for one of
+        # their bots (the bot chart's markers); each index also serves its bounded page
+        # total without reading the table. ``id`` ends each so the tie-breaker uses it.
         Index("ix_fills_owner_at", "owner_id", "at", "id"),
+        Index("ix_fills_owner_bot_at", "owner_id", "bot_id", "at", "id"),
         Index("ix_fills_order_at", "order_id", "at"),
     )
 

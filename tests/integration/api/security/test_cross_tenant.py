@@ -407,6 +407,7 @@ def test_alices_lists_do_show_her_objects(client: TestClient, alice: Tenant) -> 
         ("/api/v1/exchange-keys", alice.ids["key_id"]),
         ("/api/v1/backtests", alice.ids["run_id"]),
         ("/api/v1/orders", alice.ids["order_id"]),
+        ("/api/v1/fills", alice.ids["order_id"]),  # the fill of her filled order
         ("/api/v1/trades", alice.ids["trade_id"]),
     ):
         assert expected in client.get(path, headers=alice.user.headers).text, path

@@ -1,11 +1,12 @@
 /**
  * A bot's live chart: the last 1,000 candles of one of its symbols at its timeframe
  * (GET /market/candles), live candles from the candle channel, and markers of its
- * closed trades (GET /trades?bot_id=) and of the fills received on its stream channel.
+ * closed trades (GET /trades?bot_id=) and of its fills (its latest 500 from
+ * GET /fills?bot_id=, then those arriving on its stream channel, each once).
  */
 import { useId, useMemo, useState } from "react";
 import type { Schemas } from "../../api/client";
-import { useBotLiveFills, useBotTrades } from "../../data/bots";
+import { useBotFills, useBotTrades } from "../../data/bots";
 import { useCandles } from "../../data/market";
 import { useT } from "../../i18n/I18nProvider";
 import { ErrorNotice } from "../../shared/ErrorNotice";
@@ -27,9 +28,9 @@ export function BotChartPanel(props: { bot: Schemas["BotPublic"] }) {
   );
   const candles = useCandles(market, CANDLES);
   const trades = useBotTrades(bot.id);
-  const fills = useBotLiveFills(bot.id);
+  const { fills, query: recentFills } = useBotFills(bot.id);
   const tradeMarks = useMemo(() => tradeMarksOf(trades.data?.items ?? [], symbol), [trades.data, symbol]);
-  const fillMarks = useMemo(() => fillMarksOf(fills.data ?? [], symbol), [fills.data, symbol]);
+  const fillMarks = useMemo(() => fillMarksOf(fills, symbol), [fills, symbol]);
   const empty = candles.data !== undefined && candles.data.ts_ms.length === 0;
   const drawn = useMemo(
     () => markersOnCandles(tradeMarks, fillMarks, candles.data?.ts_ms ?? []),
@@ -52,7 +53,7 @@ export function BotChartPanel(props: { bot: Schemas["BotPublic"] }) {
       )}
       <p className="muted">{t("bots.detail.chartNote", { symbol, timeframe: bot.timeframe })}</p>
       {empty && <p className="muted">{t("bots.detail.noCandles", { symbol, timeframe: bot.timeframe })}</p>}
-      <ErrorNotice error={candles.error ?? trades.error} />
+      <ErrorNotice error={candles.error ?? trades.error ?? recentFills.error} />
       <TradeChart
         candles={candles.data}
         trades={tradeMarks}

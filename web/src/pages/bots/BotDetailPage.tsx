@@ -6,7 +6,7 @@
 import { Link, useParams } from "@tanstack/react-router";
 import { useMemo } from "react";
 import type { Schemas } from "../../api/client";
-import { useBot, useBotLiveFills, useBotStateHistory } from "../../data/bots";
+import { useBot, useBotFills, useBotStateHistory } from "../../data/bots";
 import { useRecordsPage } from "../../data/records";
 import { useT } from "../../i18n/I18nProvider";
 import { type Column, DataTable } from "../../shared/DataTable";
@@ -21,6 +21,7 @@ import { StateBadge } from "./StateBadge";
 import { useBotsStream } from "./useBotsStream";
 
 const RECENT_ORDERS = 20;
+const RECENT_FILLS_SHOWN = 20;
 
 export function BotDetailPage(props: { botId: string }) {
   const t = useT();
@@ -50,7 +51,7 @@ export function BotDetailPage(props: { botId: string }) {
               region that cannot take the focus is out of reach of the keyboard. */}
           <RecentOrders botId={props.botId} />
           <div className="grid-2">
-            <LiveFills botId={props.botId} />
+            <RecentFills botId={props.botId} />
             <StateHistory botId={props.botId} />
           </div>
           <RiskSettingsPanel bot={bot.data} />
@@ -88,9 +89,11 @@ function RecentOrders(props: { botId: string }) {
   );
 }
 
-function LiveFills(props: { botId: string }) {
+function RecentFills(props: { botId: string }) {
   const t = useT();
-  const fills = useBotLiveFills(props.botId);
+  const { fills, query } = useBotFills(props.botId);
+  // Newest first, as the orders above.
+  const rows = useMemo(() => fills.slice(-RECENT_FILLS_SHOWN).reverse(), [fills]);
   const columns: Column<Schemas["FillPublic"]>[] = [
     { id: "at", header: t("col.time"), cell: (f) => utcTime(f.at) },
     { id: "symbol", header: t("col.symbol"), cell: (f) => f.symbol },
@@ -100,10 +103,10 @@ function LiveFills(props: { botId: string }) {
     { id: "fee", header: t("table.col.fees"), numeric: true, cell: (f) => `${f.fee} ${f.fee_currency}` },
   ];
   return (
-    <Panel title={t("bots.detail.fills")}>
+    <Panel title={t("bots.detail.fills")} query={query}>
       <DataTable
         columns={columns}
-        rows={[...(fills.data ?? [])].reverse()}
+        rows={rows}
         rowKey={(f) => f.id}
         empty={t("common.none")}
         caption={t("bots.detail.fills")}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "../../api/client";
+import { mergeFills } from "../../data/streamPatches";
 import { fillMarksOf, markersOnCandles, tradeMarksOf } from "./botChartData";
 
 const TRADE: Schemas["xor_trading__api__schemas__trades__TradePublic"] = {
@@ -53,6 +54,18 @@ describe("bot chart data", () => {
       { side: "sell", at_ms: Date.parse("2025-03-01T12:30:00.250Z"), price: "64000.00", quantity: "0.010" },
     ]);
     expect(fillMarksOf([FILL], "ETH/USDT")).toEqual([]);
+  });
+
+  it("test_fill_marks_of_rest_and_stream_fills_one_marker_per_fill", () => {
+    // The page loaded f1 over REST; the stream then sent f1 again and a new f2.
+    const f2 = { ...FILL, id: "f2", side: "buy", at: "2025-03-01T12:45:00Z", price: "63999.5" };
+    const marks = fillMarksOf(mergeFills([FILL], [FILL, f2]), "BTC/USDT");
+    expect(marks).toEqual([
+      { side: "sell", at_ms: Date.parse("2025-03-01T12:30:00.250Z"), price: "64000.00", quantity: "0.010" },
+      { side: "buy", at_ms: Date.parse("2025-03-01T12:45:00Z"), price: "63999.5", quantity: "0.010" },
+    ]);
+    const open = Date.parse("2025-03-01T12:00:00Z");
+    expect(markersOnCandles([], marks, [open, open + 3_600_000])).toBe(2);
   });
 
   it("test_markers_on_candles_counts_entries_exits_and_fills_inside_the_candles_only", () => {

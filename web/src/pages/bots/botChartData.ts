@@ -1,6 +1,7 @@
 /**
  * The markers of a bot's chart from the API's records: closed trades (GET /trades) and
- * fills (the stream's `bots.<id>.fills`), for the symbol shown only. Times are turned
+ * fills (GET /fills joined with the stream's `bots.<id>.fills`, `mergeFills`), for the
+ * symbol shown only. Times are turned
  * from ISO 8601 into UTC epoch ms; prices and PnL stay the API's decimal strings.
  */
 import type { Schemas } from "../../api/client";
