@@ -30,6 +30,10 @@ database and, for each bot it acquires, builds the runtime:
 * **Event log.** With ``WorkerOptions.record_dir``, each run is recorded to
   ``<record_dir>/<bot_id>-<fencing token>.jsonl`` for ``xor replay``
   (``runtime/bot_recording.py``, docs/replay.md).
+* **Stream.** A :class:`~xor_trading.services.bot_stream_publisher.BotStreamPublisher`
+  per bot, attached after the recorder, announces each committed order update, fill and
+  closed round trip (PnL) on the live stream, and the live candles (each once per worker:
+  :attr:`BotWorker.candles`); best effort, never raised into the bot.
 * **Lifecycle.** Every move is recorded with ``record_runtime_transition``; ``halted``
   and ``error`` are also delivered as critical alerts (``AlertDeliveryService.deliver``,
   in a thread: deliveries do network I/O).
@@ -60,7 +64,7 @@ from xor_trading.domain.values import Price, Quantity
 from xor_trading.execution.ports import ExchangePort
 from xor_trading.persistence.database import Database, DbSession
 from xor_trading.persistence.intent_journal import FencedIntentJournal
-from xor_trading.persistence.recorder import BusRecorder, to_ms
+from xor_trading.persistence.recorder import BusRecorder, TradeClosedHook, to_ms
 from xor_trading.persistence.repositories import bot_leases as leases_repo
 from xor_trading.persistence.repositories import bot_restart as restart_repo
 from xor_trading.persistence.repositories import bots as bots_repo
@@ -85,6 +89,7 @@ from xor_trading.runtime.supervisor import RUN_STATES, Supervisor, WindDown
 from xor_trading.services.alert_delivery import AlertDeliveryService, AlertEvent
 from xor_trading.services.bot_config import BotConfig, BotMode, parse_bot_config
 from xor_trading.services.bot_service import BotService
+from xor_trading.services.bot_stream_publisher import BotStreamPublisher, CandleOnce
 from xor_trading.services.client_funds_service import ClientFundsService
 from xor_trading.services.container import Container
 from xor_trading.services.intent_audit import live_intent_audit
@@ -371,6 +376,18 @@ def _paper_balances(session: DbSession, spec: BotSpec, quote: str) -> dict[str, 
 # -- lifecycle persistence -----------------------------------------------------------------
 
 
+def _both(first: TradeClosedHook | None, then: TradeClosedHook) -> TradeClosedHook:
+    """``first`` (the platform fee, when it applies), then ``then``, in one transaction."""
+    if first is None:
+        return then
+
+    def hook(session: DbSession, trade: TradeRow) -> None:
+        first(session, trade)
+        then(session, trade)
+
+    return hook
+
+
 class PersistedLifecycle:
     """:class:`~xor_trading.runtime.lifecycle_tracker.LifecycleSink` on the bot service."""
 
@@ -427,6 +444,7 @@ class BotWorker:
         self._live = live_venue_factory
         self._bot_clock = bot_clock or (lambda _spec: container.clock)
         self.runtimes: dict[str, BotRuntime] = {}  # the latest runtime built per bot
+        self.candles = CandleOnce()  # each closed candle is streamed once by this process
 
     def supervisor(self) -> Supervisor:
         o = self.options
@@ -548,6 +566,9 @@ class BotWorker:
             guard.attach(bot.kernel)
             _restore(session, bot, start)
         session_of_live = None if live is None else live.session(bot, guard)
+        stream = BotStreamPublisher(
+            self.container, bot, candles=self.candles, live=lambda: not guard.warming_up
+        )
         BusRecorder(
             self._db,
             bot.kernel.bus,
@@ -558,8 +579,9 @@ class BotWorker:
             orders=bot.kernel.execution.cache,
             starting_equity=start,
             intents_journaled=True,
-            on_trade_closed=self._fee_hook(spec),
+            on_trade_closed=_both(self._fee_hook(spec), stream.trade_closed),
         )
+        stream.attach()  # after the recorder: each message follows its committed record
         tracker = LifecycleTracker(
             bot.kernel, PersistedLifecycle(self.container, spec.owner_id, bot_id), state
         )

@@ -14,13 +14,31 @@ Channels (dot-separated; ids are the UUID strings of the rows):
                                                becomes ``-``)
 =============================================  ==========================================
 
+Who publishes what:
+
+* ``status``: :class:`~xor_trading.services.bot_service.BotService` (users' commands and the
+  runtime's moves, recorded by the worker) and the kill switch service; ``alerts``: the
+  alert delivery and the kill switch services.
+* ``orders``, ``fills``, ``pnl`` (after each closed round trip) and ``candles`` (live
+  candles, once per process and market):
+  :class:`~xor_trading.services.bot_stream_publisher.BotStreamPublisher`, one per bot,
+  wired by the worker (``services/bot_worker.py``) in whichever process runs the bots:
+  ``xor worker``, or ``xor platform`` (API and worker in one process).
+
+The hub (``container.stream``) is in process without ``XOR_REDIS_URL``: events then reach
+only the WebSockets of the same process (``xor platform``). A separate ``xor worker``
+reaches the API processes of ``xor serve`` only through Redis pub/sub (``XOR_REDIS_URL``
+set on both).
+
 Publishing is best effort and at most once (live updates, not a record: the database is
 the source of truth, R14): call the helpers *after* the transaction that made the change
 commits, and a failure of the fan-out (Redis down) is logged, never raised into the
 use case. A message that is not JSON is a bug and raises ``TypeError``.
 
 Every message carries ``at_ms`` (epoch ms, from the container's clock). Money and
-quantities are decimal strings, never floats.
+quantities are decimal strings, never floats; values are written as the REST API writes
+them (:func:`to_json_value`), so an order or fill on the stream is the JSON of
+``GET /orders/{id}`` or of its fills.
 """
 
 from __future__ import annotations
@@ -139,19 +157,21 @@ def _not_found(channel: str) -> NotFoundError:
 
 
 def to_json_value(value: object) -> object:
-    """``value`` with Decimals as strings, datetimes as ISO 8601, enums as their values,
-    tuples as lists and mappings recursed; raises ``TypeError`` for anything else that
-    JSON cannot hold."""
+    """``value`` with Decimals as plain decimal strings (``"0.0000001"``, never an
+    exponent), datetimes as ISO 8601 (UTC written ``Z``), enums as their values, tuples as
+    lists and mappings recursed, exactly as the REST API writes them; raises ``TypeError``
+    for anything else that JSON cannot hold."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value  # NaN and infinity are refused by the hub's encoder
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")
     if isinstance(value, Enum):
         return to_json_value(value.value)
     if isinstance(value, datetime):
-        return value.isoformat()
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
     if isinstance(value, Mapping):
         return {str(k): to_json_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
