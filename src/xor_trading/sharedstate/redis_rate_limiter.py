@@ -17,6 +17,7 @@ import redis
 from xor_trading.sharedstate.rate_limiter import RateDecision, check_limit
 
 DEFAULT_RATE_LIMIT_PREFIX = "xor:rl:"
+HIT_TIMEOUT_S = 0.5
 
 # KEYS[1] the key; ARGV: now_ms, limit, window_s, cost. Returns {allowed, remaining, retry_ms}.
 GCRA_SCRIPT = """
@@ -55,7 +56,10 @@ class RedisRateLimiter:
     def __init__(self, url: str, *, prefix: str = DEFAULT_RATE_LIMIT_PREFIX) -> None:
         self.url = url
         self.prefix = prefix
-        self._client = redis.Redis.from_url(url)
+        # A Redis that stops answering must not hold every request up: fail within 0.5 s.
+        self._client = redis.Redis.from_url(
+            url, socket_timeout=HIT_TIMEOUT_S, socket_connect_timeout=HIT_TIMEOUT_S
+        )
         self._script = self._client.register_script(GCRA_SCRIPT)
 
     def hit(

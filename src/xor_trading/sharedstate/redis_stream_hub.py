@@ -8,6 +8,11 @@ truth (R14): a lost message is a missed live update, never lost state.
 Each subscription holds one Redis pub/sub connection and a reader task that moves
 messages into the bounded inbox; Redis's own ``client-output-buffer-limit pubsub`` is a
 second bound should the reader itself stall.
+
+Publishing never holds a bot up for long: a Redis that does not answer costs one publish
+at most :data:`PUBLISH_TIMEOUT_S` (connect or reply), then every publish of the next
+:data:`PUBLISH_PAUSE_S` seconds is dropped at once (counted in ``dropped``), and the
+next one tries Redis again. Live updates only: the records are in the database.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 
 import redis
 import redis.asyncio as aioredis
@@ -32,20 +38,44 @@ logger = logging.getLogger("xor.sharedstate")
 
 DEFAULT_STREAM_PREFIX = "xor:stream:"
 SUBSCRIBE_TIMEOUT_S = 5.0
+PUBLISH_TIMEOUT_S = 0.5
+PUBLISH_PAUSE_S = 5.0
 
 
 class RedisStreamHub:
     """A :class:`~xor_trading.sharedstate.stream_hub.StreamHub` over Redis pub/sub."""
 
-    def __init__(self, url: str, *, prefix: str = DEFAULT_STREAM_PREFIX) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = DEFAULT_STREAM_PREFIX,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.url = url
         self.prefix = prefix
         # The synchronous client is thread-safe (a connection pool): publish from anywhere.
-        self._client = redis.Redis.from_url(url)
+        self._client = redis.Redis.from_url(
+            url, socket_timeout=PUBLISH_TIMEOUT_S, socket_connect_timeout=PUBLISH_TIMEOUT_S
+        )
+        self._monotonic = monotonic
+        self._paused_until = 0.0
+        self.dropped = 0
+        """Messages dropped without trying Redis, after it failed (see the module doc)."""
 
     def publish(self, channel: str, message: Mapping[str, object]) -> None:
-        """PUBLISH ``message`` as JSON on ``prefix + channel`` (blocks for one round trip)."""
-        self._client.publish(self.prefix + channel, encode_message(message))
+        """PUBLISH ``message`` as JSON on ``prefix + channel`` (blocks for one round trip,
+        at most :data:`PUBLISH_TIMEOUT_S`). Raises ``redis.RedisError`` when Redis fails;
+        for :data:`PUBLISH_PAUSE_S` seconds after that, drops messages without trying."""
+        payload = encode_message(message)  # a message that is not JSON is a bug: raise
+        if self._monotonic() < self._paused_until:
+            self.dropped += 1
+            return
+        try:
+            self._client.publish(self.prefix + channel, payload)
+        except redis.RedisError:
+            self._paused_until = self._monotonic() + PUBLISH_PAUSE_S
+            raise
 
     async def subscribe(
         self, channels: Iterable[str] = (), *, max_pending: int = DEFAULT_MAX_PENDING
