@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from functools import partial
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 
+from xor_trading.backtest.bar_clock import BarClock, check_candle_times
 from xor_trading.backtest.config import BacktestConfig
 from xor_trading.backtest.equity import build_equity_curve
 from xor_trading.backtest.recorder import BacktestRecorder
@@ -23,7 +24,6 @@ from xor_trading.backtest.results import TradeRecord
 from xor_trading.backtest.run_result import BacktestResult, OrderRecords
 from xor_trading.backtest.series_feed import SeriesFeed
 from xor_trading.bus.endpoints import RISK
-from xor_trading.core.clock import TestClock
 from xor_trading.core.errors import DataError
 from xor_trading.core.ids import OrderId
 from xor_trading.domain.accounts import Account
@@ -56,8 +56,9 @@ def run_event_path(
 ) -> BacktestResult:
     if frame.is_empty:
         raise DataError("no candles to backtest", "widen --from/--to or import data first")
+    check_candle_times(frame.ts_ms, frame.timeframe_ms)
     start = int(frame.ts_ms[0])
-    clock = TestClock(start)
+    clock = BarClock(start)
     venue = SimulatedVenue(
         clock, [instrument], config.venue_config(), balances={instrument.quote: config.capital}
     )
@@ -74,23 +75,27 @@ def run_event_path(
     runner.start()
 
     symbol = instrument.symbol
-    publish = kernel.bus.publish
     on_candle = venue.on_candle
-    set_time = clock.set_time
-    candle = None
+    # The bus's own list: calling its handlers is publish() without a lookup per candle.
+    candle_handlers = kernel.bus.handlers(CandleClosed)
     tf = frame.timeframe_ms
-    # tuple.__new__ builds the CandleClosed named tuple at half the cost of its constructor.
-    closed = partial(tuple.__new__, CandleClosed)
-    feed = SeriesFeed(series, symbol, publish) if series else None
-    for i, candle in enumerate(frame.iter_candles()):
+    feed = SeriesFeed(series, symbol, kernel.bus.publish) if series else None
+    candle = None
+    # Each CandleClosed is built in C from the frame's candles (tuple.__new__ on a ready
+    # (symbol, candle) pair is half the cost of the named tuple's constructor); ``candle``
+    # is read back from it by index.
+    events = map(tuple.__new__, repeat(CandleClosed), zip(repeat(symbol), frame.iter_candles()))
+    for i, event in enumerate(events):
+        candle = event[1]
         recorder.bar = i
         opened = candle[0]  # ts_ms; by index, this loop runs once per candle
-        set_time(opened)
+        clock.now = opened
         on_candle(symbol, candle)
-        set_time(opened + tf)
+        clock.now = opened + tf
         if feed is not None:  # extra series first: they closed at or before this candle
             feed.publish_until(opened + tf)
-        publish(closed((symbol, candle)))
+        for handler in candle_handlers:
+            handler(event)
         if runner.failure is not None:
             raise runner.failure
         if progress is not None and i % progress_every == 0:

@@ -31,6 +31,15 @@ class MessageBus:
             for handler in handlers:
                 handler(event)
 
+    def handlers(self, message_type: type) -> list[Handler]:
+        """The live list of ``message_type``'s handlers, in subscription order.
+
+        For a driver that publishes one type in a tight loop: calling each handler of this
+        list is :meth:`publish` without its per-event lookup. The list is the bus's own, so
+        later subscriptions appear in it; callers must not modify it.
+        """
+        return self._subscribers[message_type]
+
     def has_subscribers(self, message_type: type) -> bool:
         """Whether publishing ``message_type`` would reach anyone (to skip building events)."""
         return bool(self._subscribers.get(message_type))

@@ -19,6 +19,11 @@ class EntryKind(Enum):
     FEE = "fee"
 
 
+# Bound once: attribute access on an Enum class costs ~0.2 us (one or two entries per fill).
+_REALIZED_PNL = EntryKind.REALIZED_PNL
+_FEE = EntryKind.FEE
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
     ts_ms: int
@@ -46,14 +51,14 @@ class Account:
 
     def book_realized_pnl(self, amount: Decimal, ts_ms: int, reference: str = "") -> None:
         if amount:
-            self._post(LedgerEntry(ts_ms, EntryKind.REALIZED_PNL, amount, reference))
+            self._post(LedgerEntry(ts_ms, _REALIZED_PNL, amount, reference))
             self.realized_pnl += amount
 
     def charge_fee(self, amount: Decimal, ts_ms: int, reference: str = "") -> None:
         if amount < 0:
             raise ValueError(f"a fee cannot be negative, got {amount}")
         if amount:
-            self._post(LedgerEntry(ts_ms, EntryKind.FEE, -amount, reference))
+            self._post(LedgerEntry(ts_ms, _FEE, -amount, reference))
             self.fees += amount
 
     def _post(self, entry: LedgerEntry) -> None:

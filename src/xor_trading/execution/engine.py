@@ -75,6 +75,8 @@ class ExecutionEngine:
         self._instruments = instruments
         self._ids = order_ids or IdGenerator("X")
         self.cache = OrderCache()
+        # The bus's live list: while empty (a backtest), status events are not even built.
+        self._status_handlers = bus.handlers(OrderStatusChanged)
         self._brackets: dict[OrderId, Bracket] = {}  # entry order -> bracket to place
         self._protective: dict[Symbol, list[OrderId]] = {}  # live exit orders per symbol
         # Stops and targets sent by others (the risk engine's exit manager), per symbol, so
@@ -119,12 +121,12 @@ class ExecutionEngine:
 
     @staticmethod
     def _order_of(cmd: SubmitOrder) -> Order:
+        # Positional, in Order's field order: keywords cost a dict per call (hot path).
+        limit, stop = cmd.limit_price, cmd.stop_price
         return Order(
-            order_id=cmd.order_id, symbol=cmd.symbol, side=cmd.side, order_type=cmd.order_type,
-            quantity=Quantity(cmd.quantity), created_ms=cmd.ts_ms, strategy_id=cmd.strategy_id,
-            limit_price=None if cmd.limit_price is None else Price(cmd.limit_price),
-            stop_price=None if cmd.stop_price is None else Price(cmd.stop_price),
-            time_in_force=cmd.time_in_force, reduce_only=cmd.reduce_only, tag=cmd.tag,
+            cmd.order_id, cmd.symbol, cmd.side, cmd.order_type, Quantity(cmd.quantity),
+            cmd.ts_ms, cmd.strategy_id, None if limit is None else Price(limit),
+            None if stop is None else Price(stop), cmd.time_in_force, cmd.reduce_only, cmd.tag,
         )  # fmt: skip
 
     def _submit(self, cmd: SubmitOrder) -> None:
@@ -368,18 +370,19 @@ class ExecutionEngine:
                 self._protective.pop(order.symbol, None)
 
     def _publish_status(self, order: Order) -> None:
-        if not self._bus.has_subscribers(OrderStatusChanged):
+        handlers = self._status_handlers
+        if not handlers:
             return  # nobody records status changes (a backtest): skip building the event
-        self._bus.publish(
-            OrderStatusChanged(
-                order.order_id,
-                order.strategy_id,
-                order.symbol,
-                order.status,
-                self._clock.now_ms(),
-                order.reason,
-            )
+        event = OrderStatusChanged(
+            order.order_id,
+            order.strategy_id,
+            order.symbol,
+            order.status,
+            self._clock.now_ms(),
+            order.reason,
         )
+        for handler in handlers:
+            handler(event)
 
 
 def signed(side: OrderSide, qty: Decimal) -> Decimal:

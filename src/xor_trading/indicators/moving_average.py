@@ -8,6 +8,8 @@ equality is what lets the backtest fast path and the event path agree trade for 
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from xor_trading.native._kernels import sma_into
@@ -29,15 +31,14 @@ def sma(values: FloatArray, period: int) -> FloatArray:
 class IncrementalSMA:
     """SMA updated one value at a time; ``update`` returns NaN until ``period`` values are seen."""
 
-    __slots__ = ("_filled", "_next", "_period", "_total", "_window")
+    __slots__ = ("_period", "_total", "_window")
 
     def __init__(self, period: int) -> None:
         if period < 1:
             raise ValueError(f"period must be at least 1, got {period}")
         self._period = period
-        self._window = [0.0] * period  # ring buffer; _next is the slot of the oldest value
-        self._next = 0
-        self._filled = 0
+        # The last ``period`` values; once full, appending drops the oldest (C, no index math).
+        self._window: deque[float] = deque(maxlen=period)
         self._total = 0.0
 
     @property
@@ -47,16 +48,12 @@ class IncrementalSMA:
     def update(self, value: float) -> float:
         # Same operations in the same order as the batch kernel: add, emit, subtract oldest.
         total = self._total + value
-        i = self._next
         window = self._window
-        window[i] = value
-        i += 1
-        self._next = 0 if i == self._period else i
-        if self._filled < self._period - 1:
-            self._filled += 1
+        window.append(value)
+        if len(window) < self._period:  # fewer than ``period`` values seen: warming up
             self._total = total
             return _NAN
-        self._total = total - window[self._next]
+        self._total = total - window[0]  # the oldest value leaves the next window
         return total / self._period
 
 

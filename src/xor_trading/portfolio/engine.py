@@ -53,6 +53,8 @@ class PortfolioEngine:
         self._instruments = dict(instruments or {})
         self.other_asset_fees: dict[str, Decimal] = {}  # asset -> amount, valued at zero
         self._dust_cost = _ZERO  # sum of the positions' dust_cost (quote spent on dust)
+        # The bus's live list: an empty one (a backtest) means PositionChanged is not built.
+        self._position_handlers = bus.handlers(PositionChanged)
         bus.subscribe(OrderFilled, self._on_fill)
 
     def position(self, symbol: Symbol) -> Position:
@@ -106,11 +108,13 @@ class PortfolioEngine:
             realized, fee = self._apply_other_fee(pos, fill)
         self.account.charge_fee(fee, fill.ts_ms, fill.trade_id)
         self.account.book_realized_pnl(realized, fill.ts_ms, fill.trade_id)
-        self._bus.publish(
-            PositionChanged(
-                fill.symbol, event.strategy_id, pos.quantity, pos.avg_entry, realized, fill.ts_ms
-            )
+        if not self._position_handlers:
+            return  # nobody follows positions (a backtest): skip building the event
+        changed = PositionChanged(
+            fill.symbol, event.strategy_id, pos.quantity, pos.avg_entry, realized, fill.ts_ms
         )
+        for handler in self._position_handlers:
+            handler(changed)
 
     def _apply_other_fee(self, pos: Position, fill: Fill) -> tuple[Decimal, Decimal]:
         """A fill whose fee is not in the account's currency: ``(realised, fee in quote)``."""

@@ -41,6 +41,9 @@ __all__ = ["DAY_MS", "OpenPosition", "PendingEntry", "RiskState", "order_price",
 
 DAY_MS = 86_400_000
 _ZERO = Decimal(0)
+# Enum members bound once: attribute access on an Enum class costs ~0.2 us (hot path).
+_BUY = OrderSide.BUY
+_STOP_MARKET = OrderType.STOP_MARKET
 
 
 def utc_day(ts_ms: int) -> int:
@@ -53,7 +56,7 @@ def order_price(cmd: SubmitOrder) -> Decimal | None:
     strategy's reference price; None when it has none of them."""
     if cmd.limit_price is not None:
         return cmd.limit_price
-    if cmd.order_type is OrderType.STOP_MARKET and cmd.stop_price is not None:
+    if cmd.order_type is _STOP_MARKET and cmd.stop_price is not None:
         return cmd.stop_price
     return cmd.reference_price
 
@@ -136,7 +139,7 @@ class RiskState:
         if cmd.reduce_only:
             return _ZERO
         pos = self.positions.get(cmd.symbol)
-        if pos is None or (pos.quantity > 0) == (cmd.side is OrderSide.BUY):
+        if pos is None or (pos.quantity > 0) == (cmd.side is _BUY):
             return cmd.quantity
         held = abs(pos.quantity)
         return cmd.quantity - held if cmd.quantity > held else _ZERO
@@ -145,7 +148,7 @@ class RiskState:
         """Value already held or pending in ``symbol`` on ``side`` (what a new entry adds to)."""
         pos = self.positions.get(symbol)
         held = 0.0
-        if pos is not None and (pos.quantity > 0) == (side is OrderSide.BUY):
+        if pos is not None and (pos.quantity > 0) == (side is _BUY):
             held = pos.notional
         return held + self.pending_by_symbol.get(symbol, 0.0)
 
@@ -186,7 +189,7 @@ class RiskState:
         """Apply a fill: exact quantity, value at the fill price, pending and fees."""
         symbol = fill.symbol
         price = float(fill.price)
-        signed = fill.quantity if fill.side is OrderSide.BUY else -fill.quantity
+        signed = fill.quantity if fill.side is _BUY else -fill.quantity
         pos = self.positions.get(symbol)
         held = _ZERO if pos is None else pos.quantity
         if held == 0 or (held > 0) == (signed > 0):

@@ -45,7 +45,8 @@ class SmaCross(Strategy[SmaCrossConfig]):
         super().__init__(config, context)
         self._fast = IncrementalSMA(config.fast).update
         self._slow = IncrementalSMA(config.slow).update
-        self._prev = (math.nan, math.nan)
+        self._prev_fast = math.nan  # the averages at the previous candle (NaN: warming up)
+        self._prev_slow = math.nan
 
     @property
     def warmup_bars(self) -> int:
@@ -54,8 +55,10 @@ class SmaCross(Strategy[SmaCrossConfig]):
     def on_candle(self, candle: Candle) -> None:
         fast = self._fast(candle.close)
         slow = self._slow(candle.close)
-        prev_fast, prev_slow = self._prev
-        self._prev = (fast, slow)
+        prev_fast = self._prev_fast
+        prev_slow = self._prev_slow
+        self._prev_fast = fast
+        self._prev_slow = slow
         if prev_fast > prev_slow and fast < slow:
             self.exit_long(candle)
         elif prev_fast < prev_slow and fast > slow and self.position_quantity == 0:

@@ -19,7 +19,7 @@ from xor_trading.core.precision import Rounding
 from xor_trading.domain.candles import Candle
 from xor_trading.domain.commands import CancelOrder, SubmitOrder
 from xor_trading.domain.fills import Fill
-from xor_trading.domain.orders import OrderSide, OrderType
+from xor_trading.domain.orders import OrderSide, OrderType, TimeInForce
 from xor_trading.strategy.config import StrategyConfig
 from xor_trading.strategy.context import StrategyContext
 from xor_trading.strategy.series import CandleWindow, SeriesSpec
@@ -31,6 +31,11 @@ ConfigT = TypeVar("ConfigT", bound=StrategyConfig)
 
 ENTRY_TAG = "entry"
 EXIT_TAG = "signal"
+# Enum members bound once: attribute access on an Enum class costs ~0.2 us (order path).
+_BUY = OrderSide.BUY
+_SELL = OrderSide.SELL
+_MARKET = OrderType.MARKET
+_GTC = TimeInForce.GTC
 
 
 class Strategy(ABC, Generic[ConfigT]):
@@ -107,7 +112,7 @@ class Strategy(ABC, Generic[ConfigT]):
             if bracket is not None and bracket.stop_loss_pct is not None:
                 stop = reference * (1 - bracket.stop_loss_pct / 100)
             qty = ctx.sizer(reference, stop)
-        self.submit(OrderSide.BUY, qty, reference, bracket=True, tag=ENTRY_TAG)
+        self.submit(_BUY, qty, reference, bracket=True, tag=ENTRY_TAG)
 
     def exit_long(self, candle: Candle) -> None:
         """Sell the whole long position at market (its stop and target are canceled).
@@ -121,7 +126,7 @@ class Strategy(ABC, Generic[ConfigT]):
         if self._exit_order is not None and self.ctx.order_is_open(self._exit_order):
             return
         reference = Decimal(tick_of(candle.close, self._tick_f)) * self.ctx.instrument.tick_size
-        self._exit_order = self.submit(OrderSide.SELL, qty, reference, reduce_only=True,
+        self._exit_order = self.submit(_SELL, qty, reference, reduce_only=True,
                                        tag=EXIT_TAG)  # fmt: skip
 
     def submit(
@@ -130,7 +135,7 @@ class Strategy(ABC, Generic[ConfigT]):
         quantity: Decimal,
         reference_price: Decimal,
         *,
-        order_type: OrderType = OrderType.MARKET,
+        order_type: OrderType = _MARKET,
         limit_price: Decimal | None = None,
         stop_price: Decimal | None = None,
         reduce_only: bool = False,
@@ -139,21 +144,23 @@ class Strategy(ABC, Generic[ConfigT]):
     ) -> OrderId:
         ctx = self.ctx
         order_id = OrderId(ctx.order_ids.next())
+        # Positional, in SubmitOrder's field order: keywords cost a dict per call (order path).
         ctx.send(
             SubmitOrder(
-                order_id=order_id,
-                strategy_id=ctx.strategy_id,
-                symbol=ctx.symbol,
-                side=side,
-                order_type=order_type,
-                quantity=quantity,
-                ts_ms=ctx.clock.now_ms(),
-                limit_price=limit_price,
-                stop_price=stop_price,
-                reduce_only=reduce_only,
-                bracket=ctx.settings.bracket if bracket else None,
-                reference_price=reference_price,
-                tag=tag,
+                order_id,
+                ctx.strategy_id,
+                ctx.symbol,
+                side,
+                order_type,
+                quantity,
+                ctx.clock.now_ms(),
+                limit_price,
+                stop_price,
+                _GTC,
+                reduce_only,
+                ctx.settings.bracket if bracket else None,
+                reference_price,
+                tag,
             )
         )
         return order_id

@@ -182,3 +182,23 @@ def test_message_bus_send_does_not_publish_to_subscribers() -> None:
     bus.register("e", lambda c: None)
     bus.send("e", Echo("x"))
     assert subscribed == []
+
+
+def test_message_bus_handlers_is_the_live_list_in_subscription_order() -> None:
+    bus = MessageBus()
+    first: list[Tick] = []
+    later: list[Tick] = []
+    bus.subscribe(Tick, first.append)
+    handlers = bus.handlers(Tick)
+    bus.subscribe(Tick, later.append)  # subscribed after the list was taken: still in it
+    assert handlers == [first.append, later.append]
+    for handler in handlers:
+        handler(Tick(1))
+    assert (first, later) == ([Tick(1)], [Tick(1)])
+
+
+def test_message_bus_handlers_of_an_unsubscribed_type_is_empty_and_publish_still_works() -> None:
+    bus = MessageBus()
+    assert bus.handlers(Echo) == []
+    assert bus.has_subscribers(Echo) is False
+    bus.publish(Echo("x"))  # no error

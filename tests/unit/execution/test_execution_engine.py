@@ -14,7 +14,7 @@ from xor_trading.core.ids import OrderId, StrategyId, Symbol, TradeId, VenueOrde
 from xor_trading.domain.commands import Bracket, CancelOrder, SubmitOrder
 from xor_trading.domain.events import OrderFilled, OrderStatusChanged
 from xor_trading.domain.fills import Fill, Liquidity
-from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType
+from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType, TimeInForce
 from xor_trading.execution.engine import ExecutionEngine
 from xor_trading.execution.ports import ReportSink, VenueCapabilities
 from xor_trading.execution.reports import (
@@ -219,3 +219,55 @@ def test_engine_report_for_unknown_order_is_an_error(setup) -> None:  # type: ig
     _, _, venue, _ = setup
     with pytest.raises(LookupError, match="never sent"):
         _fill(venue, "O-404", "100")
+
+
+def test_execution_order_from_command_copies_every_field() -> None:
+    bus, venue = MessageBus(), ScriptedVenue()
+    ExecutionEngine(bus, TestClock(1_000), venue, {SYM: make_instrument()})
+    bus.send(
+        EXECUTION,
+        SubmitOrder(
+            OrderId("O-9"), StrategyId("s-2"), SYM, OrderSide.SELL, OrderType.STOP_LIMIT,
+            D("0.25"), 1_234, limit_price=D("99.5"), stop_price=D("99.75"),
+            time_in_force=TimeInForce.IOC, reduce_only=True, reference_price=D(100), tag="t",
+        ),
+    )  # fmt: skip
+    (order,) = venue.submitted
+    assert (order.order_id, order.strategy_id, order.symbol, order.side, order.order_type) == (
+        "O-9", "s-2", SYM, OrderSide.SELL, OrderType.STOP_LIMIT,
+    )  # fmt: skip
+    assert (order.quantity, order.created_ms, order.limit_price, order.stop_price) == (
+        D("0.25"), 1_234, D("99.5"), D("99.75"),
+    )  # fmt: skip
+    assert (order.time_in_force, order.reduce_only, order.tag) == (TimeInForce.IOC, True, "t")
+
+
+def test_execution_builds_no_status_event_while_nobody_listens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("OrderStatusChanged built without a subscriber")
+
+    monkeypatch.setattr("xor_trading.execution.engine.OrderStatusChanged", never)
+    bus, venue = MessageBus(), ScriptedVenue()
+    engine = ExecutionEngine(bus, TestClock(1_000), venue, {SYM: make_instrument()})
+    filled: list[object] = []
+    bus.subscribe(OrderFilled, filled.append)
+    _submit(bus)
+    _fill(venue, "O-1", "100")
+    order = engine.cache.get(OrderId("O-1"))
+    assert order is not None
+    assert order.status is OrderStatus.FILLED
+    assert len(filled) == 1
+
+
+def test_execution_status_events_reach_a_subscriber_that_came_after_the_first_order() -> None:
+    bus, venue = MessageBus(), ScriptedVenue()
+    ExecutionEngine(bus, TestClock(1_000), venue, {SYM: make_instrument()})
+    _submit(bus, "O-1")
+    events: list[object] = []
+    bus.subscribe(OrderStatusChanged, events.append)
+    _fill(venue, "O-1", "100")
+    _submit(bus, "O-2")
+    assert _statuses(events, "O-1") == ["filled"]
+    assert _statuses(events, "O-2") == ["initialized", "submitted"]

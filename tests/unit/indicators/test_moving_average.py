@@ -128,3 +128,14 @@ def test_sma_on_real_eth_1m_first_value_is_mean_of_first_window(eth_close: np.nd
     for v in eth_close[:30]:
         total += float(v)
     assert out[29] == total / 30
+
+
+@pytest.mark.parametrize("period", [1, 2, 3, 7, 64])
+def test_incremental_sma_equals_batch_bit_for_bit_on_random_values(period: int) -> None:
+    values = np.random.default_rng(period).normal(100.0, 5.0, 500)
+    batch = sma(values, period)
+    incremental = _incremental(values, period)
+    assert np.isnan(incremental[: period - 1]).all()
+    assert np.array_equal(
+        batch[period - 1 :].view(np.uint64), incremental[period - 1 :].view(np.uint64)
+    )
