@@ -346,8 +346,11 @@ class RateLimitMiddleware:
                     heavy_user = user
                     # Could not afford another heavy request now: this user sends them
                     # as fast as the budget refills (a flood, S7), so theirs run in turn.
-                    # Within the budget (a page loading three lists) they run at once.
-                    wait_turn = decision.remaining < cost
+                    # Within the budget (a page loading three lists) they run at once;
+                    # just out of the penalty box, whatever the budget, in turn.
+                    wait_turn = decision.remaining < cost or self.penalty_box.on_probation(
+                        client, now_ms
+                    )
             else:
                 self._check(f"ip:{ip}", self.per_ip_per_s, 1.0, now_ms, "from your address")
             body: bytes | None = None

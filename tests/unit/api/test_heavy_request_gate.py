@@ -17,6 +17,7 @@ from typing import Any
 import anyio
 import pytest
 
+from xor_trading.api.penalty_box import PenaltyBox
 from xor_trading.api.rate_limit import HeavyRequestGate, RateLimitMiddleware
 from xor_trading.core.clock import TestClock
 from xor_trading.security.tokens import AccessClaims
@@ -416,3 +417,28 @@ async def _settle() -> None:
     """Let every runnable task run until it blocks (a few loop turns)."""
     for _ in range(5):
         await anyio.sleep(0)
+
+
+def test_middleware_runs_the_lists_of_a_user_just_out_of_the_penalty_box_in_turn() -> None:
+    """Back from a penalty with a full budget, mallory's lists still run one at a time
+    (probation): the budget refilled during the penalty must not return as a burst."""
+
+    async def scenario() -> list[tuple[str, str]]:
+        app, clock = HoldingApp(), TestClock(START_MS)
+        box = PenaltyBox(strikes=1, window_s=10.0, penalty_s=1.0, probation_s=60.0)
+        box.strike("user:mallory", START_MS)
+        box.strike("user:mallory", START_MS)  # boxed for 1 s, then a minute's probation
+        middleware = _middleware(app, clock, per_user_per_s=100)
+        middleware.penalty_box = box
+        clock.advance(2_000)
+        results: dict[str, Answer] = {}
+        async with anyio.create_task_group() as tasks:
+            await _start(tasks, results, "1", _request(middleware, "mallory", ORDERS))
+            await _start(tasks, results, "2", _request(middleware, "mallory", ORDERS))
+            await _start(tasks, results, "bob", _request(middleware, "bob", ORDERS))
+            entered = list(app.entered)
+            app.release[ORDERS].set()
+        assert all(answer == (200, None) for answer in results.values())
+        return entered
+
+    assert asyncio.run(scenario()) == [("mallory", ORDERS), ("bob", ORDERS)]

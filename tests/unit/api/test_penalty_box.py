@@ -67,7 +67,7 @@ def test_refused_just_faster_than_ten_a_second_is_boxed_within_the_window() -> N
 
 
 def test_the_box_forgets_expired_penalties_first_then_the_soonest_to_end() -> None:
-    box = PenaltyBox(strikes=1, window_s=10.0, penalty_s=10.0, max_boxed=2)
+    box = PenaltyBox(strikes=1, window_s=10.0, penalty_s=10.0, probation_s=0.0, max_boxed=2)
     for client, at in (("a", START_MS), ("b", START_MS + 5_000)):
         box.strike(client, at)
         box.strike(client, at)
@@ -82,9 +82,27 @@ def test_the_box_forgets_expired_penalties_first_then_the_soonest_to_end() -> No
     assert box.remaining_ms("d", START_MS + 11_000) == 10_000
 
 
+def test_probation_lasts_a_minute_after_the_penalty_then_the_client_is_forgotten() -> None:
+    box = PenaltyBox()
+    for _ in range(101):
+        box.strike("user:a", START_MS)
+    assert box.on_probation("user:a", START_MS) is True  # boxed counts as on probation
+    assert box.remaining_ms("user:a", START_MS + 10_000) == 0
+    assert box.on_probation("user:a", START_MS + 69_999) is True
+    assert box.on_probation("user:a", START_MS + 70_000) is False
+    assert len(box) == 0
+    assert box.on_probation("user:b", START_MS) is False
+
+
 @pytest.mark.parametrize(
     "kwargs",
-    [{"strikes": 0}, {"window_s": 0.0}, {"penalty_s": -1.0}, {"max_boxed": 0}],
+    [
+        {"strikes": 0},
+        {"window_s": 0.0},
+        {"penalty_s": -1.0},
+        {"probation_s": -1.0},
+        {"max_boxed": 0},
+    ],
 )
 def test_nonsense_settings_are_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="strikes and max_boxed must be >= 1"):
