@@ -99,10 +99,12 @@ e2e: setup web e2e-deps
 bench: setup
 	$(PY) bench/indicators_speed.py
 	$(PY) bench/risk_check.py
+	$(PY) bench/audit_verify.py
 	$(PY) bench/bots_scale.py
 	bash bench/setup_env.sh
 	.venv-bench/bin/python bench/backtest_speed.py
-	$(PY) bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+	$(PY) bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres \
+		--redis-url redis://127.0.0.1:6379/0
 
 ## lock: recompile the hash-pinned requirements (names no registry host)
 lock:

@@ -6,8 +6,8 @@ or answers 5xx -1006/-1007/-1000 with the order applied or not. After reconcilia
 settles: no duplicates, no lost orders or fills, positions and balances equal the venue's
 ledger exactly, and no order stayed UNKNOWN longer than recvWindow + 3 x check interval.
 CI: 200 intents over 4 bots per seed, 5 seeds; full: 1,000 intents over 10 bots, 20 seeds.
-At CI scale the seeds run at once, each against its own server; at full scale one at a
-time.
+At CI scale the seeds run two at a time, each against its own server; at full scale one
+at a time.
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ def test_r01_storm_of_lost_and_late_answers_leaves_no_duplicate_lost_order_or_fi
 
     # Full scale runs the seeds one at a time: five 10-bot rigs at once overload two cores
     # and stretch the in-flight checks (UNKNOWN up to 14-20 s against the 8 s bound;
-    # one rig alone: 6.3 s).
-    reports = run_seeds(runs, at_once=scaled(ci=5, full=1))
+    # one rig alone: 6.3 s). CI scale runs two at a time: five at once, beside the rest
+    # of the suite under coverage on a loaded machine, once reached 13.6 s.
+    reports = run_seeds(runs, at_once=scaled(ci=2, full=1))
 
     assert {r.seed: r.violations for r in reports if r.violations} == {}
     for (_, rig), report in zip(runs, reports, strict=True):
