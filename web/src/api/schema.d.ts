@@ -9732,9 +9732,9 @@ export interface operations {
                 symbol?: string | null;
                 /** @description Only this side. */
                 side?: ("buy" | "sell") | null;
-                /** @description Fills at or after this time, ISO 8601 with a zone. */
+                /** @description From this time (inclusive), ISO 8601 with a zone, e.g. 2025-06-01T00:00:00Z. */
                 since?: string | null;
-                /** @description Fills before this time (exclusive), ISO 8601. */
+                /** @description Up to this time (exclusive), ISO 8601. */
                 until?: string | null;
                 /** @description One of at; prefix - for descending. */
                 sort?: string;

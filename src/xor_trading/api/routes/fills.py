@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from xor_trading.api.deps import ContainerDep, ViewerPrincipal
-from xor_trading.api.routes.orders import BotId, Limit, Offset, SymbolFilter
-from xor_trading.api.schemas.common import IsoDateTime, Page, page_of
+from xor_trading.api.routes.orders import BotId, Limit, Offset, Since, SymbolFilter, Until
+from xor_trading.api.schemas.common import Page, page_of
 from xor_trading.api.schemas.orders import FillPublic
 from xor_trading.services.trading_records import FILL_SORTS, TradingRecordsService
 
@@ -27,13 +27,8 @@ def list_fills(
     bot_id: BotId = None,
     symbol: SymbolFilter = None,
     side: Annotated[Literal["buy", "sell"] | None, Query(description="Only this side.")] = None,
-    since: Annotated[
-        IsoDateTime | None,
-        Query(description="Fills at or after this time, ISO 8601 with a zone."),
-    ] = None,
-    until: Annotated[
-        IsoDateTime | None, Query(description="Fills before this time (exclusive), ISO 8601.")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
     sort: Annotated[
         str,
         Query(
