@@ -75,6 +75,11 @@ class UserHandle:
 MakeUser = Callable[..., UserHandle]
 
 
+# A 429 answers at once in tests: the 1 s tarpit (S7) is the product default, checked by
+# its own test, and would otherwise cost a second per refusal the suite provokes.
+TEST_SETTINGS: dict[str, Any] = {"rate_limit_refusal_delay_ms": 0}
+
+
 @pytest.fixture
 def clock() -> TestClock:
     return TestClock(START_MS)
@@ -91,9 +96,8 @@ def settings_overrides() -> dict[str, Any]:
 def container(
     database: Database, tmp_path: Path, clock: TestClock, settings_overrides: dict[str, Any]
 ) -> Iterator[Container]:
-    settings = Settings(
-        data_dir=tmp_path / "data", password_hash_profile="test", **settings_overrides
-    )
+    overrides = {**TEST_SETTINGS, **settings_overrides}
+    settings = Settings(data_dir=tmp_path / "data", password_hash_profile="test", **overrides)
     built = build_container(settings, clock=clock, database=database)
     yield built
     built.close()  # the database fixture then empties and disposes of the database

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from conftest import TEST_SETTINGS
 from xor_trading.api.app import create_app
 from xor_trading.api.rate_limit import MAX_JSON_DEPTH, json_depth, json_too_deep
 from xor_trading.core.clock import TestClock
@@ -35,7 +36,11 @@ def make_client(database: Database, tmp_path: Path, clock: TestClock) -> Iterato
     made: list[tuple[TestClient, Container]] = []
 
     def make(**overrides: Any) -> TestClient:
-        settings = Settings(data_dir=tmp_path / "data", password_hash_profile="test", **overrides)
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            password_hash_profile="test",
+            **{**TEST_SETTINGS, **overrides},
+        )
         container = build_container(settings, clock=clock, database=database)
         client = TestClient(create_app(container))
         client.__enter__()
@@ -253,11 +258,14 @@ def test_a_heavy_read_costs_ten_units_of_the_user_budget(
 
 
 def test_a_refused_request_is_answered_after_the_refusal_delay(
-    client: TestClient, make_user: Any
+    make_client: MakeClient, make_user: Any
 ) -> None:
     """S7 tarpit: a 429 waits rate_limit_refusal_delay_ms (1 s by default, the shortest
     Retry-After) on a timer, so a client that ignores Retry-After is paced by its own
     connections and one that honours it loses nothing."""
+    default_ms = Settings.model_fields["rate_limit_refusal_delay_ms"].default
+    assert default_ms == 1000
+    client = make_client(rate_limit_refusal_delay_ms=default_ms)
     alice = make_user(role="viewer")
     for _ in range(100):
         client.get(ME, headers=alice.headers)
