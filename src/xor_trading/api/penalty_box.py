@@ -3,17 +3,16 @@
 A 429 carries ``Retry-After``, and a 429 is answered only after the tarpit delay (1 s), so
 one connection that honours it, or even one that ignores it, collects at most about one
 refusal a second. A client collecting more than :data:`PENALTY_STRIKES` refusals in
-:data:`PENALTY_WINDOW_S` seconds is therefore sending on more than ten connections at once
-and ignoring every answer: a flood, not a busy dashboard (a browser opens at most six
-connections per host). Such a client (the user of a valid token, or else the IP) is
-refused every request for :data:`PENALTY_S` seconds, renewed while the refusals go on;
-its budget is neither spent nor consulted. For :data:`PROBATION_S` seconds after a
-penalty it stays *on probation*: the rate-limit middleware then runs its heavy requests
-one at a time, so the budget that refilled during the penalty does not come back as a
-burst of concurrent lists (measured: without probation, that burst every ten seconds put
-90 ms into another tenant's p99). Binance treats clients that ignore its 429s the
-same way (a temporary ban, answered 418); here the answer stays 429, with a
-``Retry-After`` of the penalty's remaining seconds.
+:data:`PENALTY_WINDOW_S` seconds (ten a second) is therefore sending on more than ten
+connections at once and ignoring every answer: a flood, not a busy dashboard (a browser
+opens at most six connections per host). Such a client (the user of a valid token, or
+else the IP) is refused every request for :data:`PENALTY_S` seconds, renewed while the
+refusals go on; its budget is neither spent nor consulted. The short window finds a
+flood within its first second (a hundred connections refused at once); a window of ten
+seconds took two to four, each letting another second's budget of lists through.
+Binance treats clients that ignore its 429s the same way (a temporary ban, answered
+418); here the answer stays 429, with a ``Retry-After`` of the penalty's remaining
+seconds.
 
 Why (S7): under a per-user budget alone, a flooding tenant still gets its whole budget of
 heavy lists, a steady stream of multi-millisecond requests that other tenants' requests
@@ -30,10 +29,9 @@ from __future__ import annotations
 
 from xor_trading.sharedstate.memory_rate_limiter import MemoryRateLimiter
 
-PENALTY_STRIKES = 100
-PENALTY_WINDOW_S = 10.0
+PENALTY_STRIKES = 20
+PENALTY_WINDOW_S = 2.0
 PENALTY_S = 10.0
-PROBATION_S = 60.0
 MAX_BOXED = 10_000
 
 
@@ -46,18 +44,16 @@ class PenaltyBox:
         strikes: int = PENALTY_STRIKES,
         window_s: float = PENALTY_WINDOW_S,
         penalty_s: float = PENALTY_S,
-        probation_s: float = PROBATION_S,
         max_boxed: int = MAX_BOXED,
     ) -> None:
-        if strikes < 1 or window_s <= 0 or penalty_s <= 0 or probation_s < 0 or max_boxed < 1:
+        if strikes < 1 or window_s <= 0 or penalty_s <= 0 or max_boxed < 1:
             raise ValueError(
-                "strikes and max_boxed must be >= 1, window_s and penalty_s > 0, probation_s "
-                f">= 0; got {strikes}, {max_boxed}, {window_s}, {penalty_s}, {probation_s}"
+                "strikes and max_boxed must be >= 1, window_s and penalty_s > 0; "
+                f"got {strikes}, {max_boxed}, {window_s}, {penalty_s}"
             )
         self.strikes = strikes
         self.window_s = window_s
         self.penalty_ms = round(penalty_s * 1000)
-        self.probation_ms = round(probation_s * 1000)
         self.max_boxed = max_boxed
         self._counters = MemoryRateLimiter()
         self._until_ms: dict[str, int] = {}
@@ -65,19 +61,12 @@ class PenaltyBox:
     def remaining_ms(self, client: str, now_ms: int) -> int:
         """How long ``client`` is still boxed (0: not boxed)."""
         until = self._until_ms.get(client)
-        if until is None or until <= now_ms:
+        if until is None:
+            return 0
+        if until <= now_ms:
+            del self._until_ms[client]  # served: forgotten
             return 0
         return until - now_ms
-
-    def on_probation(self, client: str, now_ms: int) -> bool:
-        """True while ``client`` is boxed or within ``probation_s`` after its penalty."""
-        until = self._until_ms.get(client)
-        if until is None:
-            return False
-        if until + self.probation_ms <= now_ms:
-            del self._until_ms[client]  # served: forgotten
-            return False
-        return True
 
     def strike(self, client: str, now_ms: int) -> bool:
         """Record one refusal of ``client``; True when it (re)boxed them for the penalty.
@@ -95,15 +84,11 @@ class PenaltyBox:
         return True
 
     def __len__(self) -> int:
-        """How many clients are remembered (boxed or on probation; served ones until swept)."""
+        """How many clients are remembered (boxed; served ones until asked about or swept)."""
         return len(self._until_ms)
 
     def _forget_expired(self, now_ms: int) -> None:
-        expired = [
-            client
-            for client, until in self._until_ms.items()
-            if until + self.probation_ms <= now_ms
-        ]
+        expired = [client for client, until in self._until_ms.items() if until <= now_ms]
         for client in expired:
             del self._until_ms[client]
         if len(self._until_ms) >= self.max_boxed:

@@ -11,15 +11,14 @@ an allowed GET costs two dictionary-sized limiter hits and no extra task):
   a new token of the same user shares the budget. The verified claims are handed on in
   the ASGI scope (:func:`verified_claims`), so the route's authentication does not decode
   the token a second time;
-* a user at the edge of their budget (an allowed heavy request that leaves less than
-  the cost of another: they send heavy requests as fast as the budget refills) has their
-  heavy requests run one at a time per process (:class:`HeavyRequestGate`): the next
-  waits until none of theirs runs, up to :data:`HEAVY_WAITING_PER_USER` wait in arrival
-  order at no CPU cost, one beyond that is answered 429 (through the same tarpit, below)
-  without spending budget. So a flooding user occupies one request slot per worker
-  whatever their connection count, and the others' requests do not queue behind theirs
-  (S7). A user within their budget (a page loading orders, trades and positions at
-  once) is not held back;
+* each user's heavy requests run one at a time per process (:class:`HeavyRequestGate`):
+  the next waits until none of theirs runs, up to :data:`HEAVY_WAITING_PER_USER` wait in
+  arrival order at no CPU cost, one beyond that is answered 429 (through the same
+  tarpit, below) without spending budget. So a flooding user occupies one request slot
+  per worker whatever their connection count, and the others' requests share the CPU
+  with one of theirs at most (S7). A page loading three lists at once loses nothing
+  measurable: the lists are CPU-bound Python, which one process runs one at a time
+  under the GIL anyway, so in turn the first answer comes sooner and the last as soon;
 * every other request (no token, or one that does not verify) and every WebSocket
   handshake: ``rate_limit_per_ip_per_s`` per client IP. Authenticated traffic is not
   also counted per IP, so users behind one NAT do not share a budget; an attacker's
@@ -30,16 +29,16 @@ an allowed GET costs two dictionary-sized limiter hits and no extra task):
 * request bodies: at most ``max_request_body_bytes`` (413), JSON nested at most
   :data:`MAX_JSON_DEPTH` levels (422).
 
-A client that keeps sending while refused (more than a hundred refusals in ten seconds:
+A client that keeps sending while refused (more than twenty refusals in two seconds:
 many connections ignoring Retry-After) is refused everything for ten seconds, renewed
 while it goes on (:mod:`.penalty_box`).
 
 Over a budget the answer is 429 ``rate_limited`` with ``Retry-After`` (whole seconds,
-at least 1) and the usual JSON error body, sent after ``rate_limit_refusal_delay_ms``
-(default 1 s, the shortest Retry-After, so a client that honours it loses nothing: a
-client that ignores Retry-After is slowed by its own connections instead of spending the
-CPU other users need, S7; measured, 500 ms let 128 connections send 256 refused
-requests/s, 1 s halves that); a refused WebSocket handshake is closed with
+at least 1) and the usual JSON error body, sent after the tarpit
+(:func:`tarpit_delay_s`: ``rate_limit_refusal_delay_ms``, default 1 s, the shortest
+Retry-After, so a client that honours it loses nothing, plus up to half as much again at
+random: a client that ignores Retry-After is slowed by its own connections instead of
+spending the CPU other users need, S7); a refused WebSocket handshake is closed with
 code 4429. A denied hit does not consume budget, so a client that honours Retry-After
 gets through.
 
@@ -54,6 +53,7 @@ import functools
 import hashlib
 import json
 import math
+import random
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -99,8 +99,8 @@ HEAVY_READ_PATHS = frozenset(
     )
 )
 HEAVY_COMPUTE_PREFIX = f"{API_PREFIX}/market/indicators/"
-# S7: the heavy requests of a user at the edge of their budget run this many at a time
-# per worker process; up to HEAVY_WAITING_PER_USER more wait their turn; beyond, 429.
+# S7: the heavy requests of one user run this many at a time per worker process; up to
+# HEAVY_WAITING_PER_USER more wait their turn; beyond, 429.
 HEAVY_RUNNING_PER_USER = 1
 HEAVY_WAITING_PER_USER = 8
 WS_RATE_LIMITED_CLOSE_CODE = 4429
@@ -159,6 +159,23 @@ def json_too_deep(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
     return json_depth(body) > max_depth
 
 
+def tarpit_delay_s(refusal_delay_s: float) -> float:
+    """How long to hold a 429 before answering it: ``refusal_delay_s`` times a random
+    factor in [1, 1.5].
+
+    Why the fixed part (S7): the connection waits on a timer, which costs no CPU, so a
+    flood that ignores Retry-After sends at most one request per connection per delay
+    (measured: 500 ms let 128 connections send 256 refused requests/s, 1 s halves that).
+    Why the random part: with a fixed delay, every connection of a flood refused in the
+    same instant is answered in the same instant a second later and sends again at
+    once; the flood stays one synchronised burst a second (64 requests on one worker in
+    a few milliseconds), and another tenant's request that lands in it waits for all of
+    them: measured, 45-105 ms instead of 9 ms. Spread over half a second, the same
+    refusals cost the same CPU in slices too small to see (p99 11 ms).
+    """
+    return refusal_delay_s * random.uniform(1.0, 1.5)
+
+
 def verified_user_of_token(container: Container) -> UserOfToken:
     """A :data:`UserOfToken` over the container's token codec, with a bounded cache of
     verified tokens (a token is cached only after its signature and claims checked out)."""
@@ -191,17 +208,16 @@ class _Lane:
 
 
 class HeavyRequestGate:
-    """Counts each user's heavy requests in flight; those that must wait their turn
-    (``wait=True``) run only while fewer than ``running`` of the user's run, up to
-    ``waiting`` of them wait in arrival order. Per process and event loop (not
+    """Each user's heavy requests in flight: at most ``running`` of a user's run at once,
+    up to ``waiting`` more wait in arrival order. Per process and event loop (not
     thread-safe; no lock is needed on one loop): with ``--workers N`` it is per worker.
 
     Why (S7): each worker serves every user on one event loop and a few threads. A user
-    who floods heavy reads far above their budget still gets the budget's worth through,
-    and those requests would overlap whenever one is slower than the budget's spacing,
-    stacking up threads, database connections and CPU that other users' requests then
-    queue behind. Made to wait their turn, such a user holds one slot per worker at most,
-    whatever their connection count; the waiting requests cost no CPU (an event each).
+    who sends many heavy reads at once (a flood, or the budget's worth of lists in one
+    burst) would otherwise run them side by side, stacking up threads, database
+    connections and CPU that other users' requests then queue behind. In turn, a user
+    holds one slot per worker at most, whatever their connection count; the waiting
+    requests cost no CPU (an event each).
     """
 
     def __init__(
@@ -224,14 +240,14 @@ class HeavyRequestGate:
         return (0, 0) if lane is None else (lane.running, len(lane.waiting))
 
     @contextlib.asynccontextmanager
-    async def turn(self, user: str, *, wait: bool = True) -> AsyncIterator[None]:
-        """Run the body counted as one of ``user``'s heavy requests: at once when ``wait``
-        is false or fewer than ``running`` of theirs run, else when their turn comes.
-        Call :meth:`admits` first: this never refuses."""
+    async def turn(self, user: str) -> AsyncIterator[None]:
+        """Run the body as one of ``user``'s heavy requests: at once when fewer than
+        ``running`` of theirs run, else when their turn comes. Call :meth:`admits` first:
+        this never refuses."""
         lane = self._lanes.get(user)
         if lane is None:
             lane = self._lanes[user] = _Lane()
-        if not wait or lane.running < self.running:
+        if lane.running < self.running:
             lane.running += 1
         else:
             event = anyio.Event()
@@ -322,8 +338,7 @@ class RateLimitMiddleware:
         return min(HEAVY_READ_COST, self.per_user_per_s) if heavy else 1
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        heavy_user: str | None = None  # set: a heavy request, counted at the gate
-        wait_turn = False  # its user is at the edge of their budget: one at a time
+        heavy_user: str | None = None  # set: a heavy request, run in its user's turn
         client: str | None = None  # who a refusal counts against (PenaltyBox)
         now_ms = self.clock.now_ms()
         try:
@@ -338,19 +353,16 @@ class RateLimitMiddleware:
                 # Before the budget: a request refused here must not spend any of it.
                 if heavy and not self.heavy_gate.admits(user):
                     raise self._too_busy()
-                cost = self._cost(heavy)
-                decision = self._check(
-                    f"user:{user}", self.per_user_per_s, 1.0, now_ms, "for your account", cost
+                self._check(
+                    f"user:{user}",
+                    self.per_user_per_s,
+                    1.0,
+                    now_ms,
+                    "for your account",
+                    self._cost(heavy),
                 )
                 if heavy:
                     heavy_user = user
-                    # Could not afford another heavy request now: this user sends them
-                    # as fast as the budget refills (a flood, S7), so theirs run in turn.
-                    # Within the budget (a page loading three lists) they run at once;
-                    # just out of the penalty box, whatever the budget, in turn.
-                    wait_turn = decision.remaining < cost or self.penalty_box.on_probation(
-                        client, now_ms
-                    )
             else:
                 self._check(f"ip:{ip}", self.per_ip_per_s, 1.0, now_ms, "from your address")
             body: bytes | None = None
@@ -365,16 +377,14 @@ class RateLimitMiddleware:
             if rejection.status == 429 and client is not None:
                 self.penalty_box.strike(client, now_ms)
             if rejection.status == 429 and self.refusal_delay_s > 0:
-                # A tarpit: the connection waits on a timer, which costs no CPU, so a
-                # flood that ignores Retry-After is paced by its own connection count.
-                await anyio.sleep(self.refusal_delay_s)
+                await anyio.sleep(tarpit_delay_s(self.refusal_delay_s))
             await _send_error(scope, send, rejection)
             return
         app_receive = receive if body is None else _replay(body, receive)
         if heavy_user is None:
             await self.app(scope, app_receive, send)
             return
-        async with self.heavy_gate.turn(heavy_user, wait=wait_turn):
+        async with self.heavy_gate.turn(heavy_user):
             await self.app(scope, app_receive, send)
 
     def _too_busy(self) -> RejectedRequest:
@@ -390,11 +400,10 @@ class RateLimitMiddleware:
 
     def _check(
         self, key: str, limit: int, window_s: float, now_ms: int, whose: str, cost: int = 1
-    ) -> RateDecision:
+    ) -> None:
         decision = self.limiter.hit(key, limit, window_s, now_ms, cost)
         if not decision.allowed:
             raise _too_many(decision, limit, window_s, whose)
-        return decision
 
     def _check_auth(
         self, path: str, ip: str, user: str | None, body: bytes | None, now_ms: int

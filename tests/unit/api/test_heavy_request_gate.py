@@ -1,7 +1,7 @@
 """HeavyRequestGate and its use by the rate-limit middleware (S7): the heavy requests of a
-user at the edge of their budget run one at a time per process, a few more wait in
-arrival order, beyond that 429 (after the tarpit) without spending budget; users within
-their budget, other users and cheap requests never wait for it.
+user run one at a time per process, a few more wait in arrival order, beyond that 429
+(after the tarpit) without spending budget; other users and cheap requests never wait
+for it.
 
 Driven with ``asyncio.run`` and a stub inner app that holds each request until the test
 releases it, so "at the same time" is exact rather than a race."""
@@ -17,7 +17,6 @@ from typing import Any
 import anyio
 import pytest
 
-from xor_trading.api.penalty_box import PenaltyBox
 from xor_trading.api.rate_limit import HeavyRequestGate, RateLimitMiddleware
 from xor_trading.core.clock import TestClock
 from xor_trading.security.tokens import AccessClaims
@@ -197,46 +196,6 @@ def test_gate_a_waiter_cancelled_as_its_turn_comes_passes_the_turn_on() -> None:
     assert final == (0, 0)
 
 
-def test_gate_requests_that_need_not_wait_still_count_as_running() -> None:
-    """wait=False runs at once but is counted: a waiting request waits for it too."""
-
-    async def scenario() -> list[str]:
-        gate = HeavyRequestGate(running=1, waiting=2)
-        log: list[str] = []
-        releases = [asyncio.Event(), asyncio.Event()]
-
-        async def at_once(number: int) -> None:
-            async with gate.turn("alice", wait=False):
-                log.append(f"at once {number} runs")
-                await releases[number].wait()
-
-        async def in_turn() -> None:
-            async with gate.turn("alice"):
-                log.append("in turn runs")
-
-        tasks = [asyncio.create_task(at_once(0)), asyncio.create_task(at_once(1))]
-        await _settle()
-        tasks.append(asyncio.create_task(in_turn()))
-        await _settle()
-        log.append(f"load {gate.load('alice')}")
-        releases[0].set()
-        await _settle()
-        log.append(f"load {gate.load('alice')}")
-        releases[1].set()
-        await asyncio.wait_for(asyncio.gather(*tasks), TIMEOUT_S)
-        log.append(f"load {gate.load('alice')}")
-        return log
-
-    assert asyncio.run(scenario()) == [
-        "at once 0 runs",
-        "at once 1 runs",
-        "load (2, 1)",
-        "load (1, 1)",  # one still runs: the waiting one still waits
-        "in turn runs",
-        "load (0, 0)",
-    ]
-
-
 def test_gate_refuses_nonsense_sizes() -> None:
     with pytest.raises(ValueError, match="running must be >= 1"):
         HeavyRequestGate(running=0, waiting=1)
@@ -329,41 +288,34 @@ async def _start(
     await _settle()
 
 
-def test_middleware_holds_back_a_user_at_the_edge_of_their_budget_not_another() -> None:
-    """Budget 30 units/s, a list costs 10; gate of one running and one waiting. Within
-    the budget alice's lists run at once (a page loading several); the list that spends
-    her last units waits until none of hers runs; the next one finds the line full and
-    is refused without spending budget. Bob and alice's cheap read run meanwhile."""
+def test_middleware_runs_a_users_lists_in_turn_not_anothers() -> None:
+    """Budget 30 units/s, a list costs 10; gate of one running and one waiting. Alice's
+    second list waits until her first is done; her third finds the line full and is
+    refused without spending budget (her cheap read still passes). Bob's list and
+    alice's read run meanwhile."""
 
     async def scenario() -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, Answer]]:
         app, clock = HoldingApp(), TestClock(START_MS)
         middleware = _middleware(app, clock, per_user_per_s=30)
         results: dict[str, Answer] = {}
         async with anyio.create_task_group() as tasks:
-            for name in ("alice 1", "alice 2", "alice 3"):  # 20, 10, then 0 units left
+            for name in ("alice 1", "alice 2", "alice 3"):  # 20, 10, then 10 units left
                 await _start(tasks, results, name, _request(middleware, "alice", ORDERS))
             await _start(tasks, results, "bob 1", _request(middleware, "bob", ORDERS))
-            clock.advance(334)  # 10 units back: one more list would be affordable...
-            await _start(tasks, results, "alice 4", _request(middleware, "alice", ORDERS))
-            # ...but alice 3 already waits: refused, and free: the read (1 unit) passes.
+            # alice 3 was refused for free: 10 units left buy ten reads, the first passes.
             await _start(tasks, results, "alice me", _request(middleware, "alice", ME))
             while_held = list(app.entered)
-            assert sorted(results) == ["alice 4"]
+            assert sorted(results) == ["alice 3"]
             app.release[ME].set()
             app.release[ORDERS].set()
         return while_held, app.entered, results
 
     while_held, entered, results = asyncio.run(scenario())
-    assert while_held == [
-        ("alice", ORDERS),
-        ("alice", ORDERS),
-        ("bob", ORDERS),
-        ("alice", ME),
-    ]
-    assert entered == [*while_held, ("alice", ORDERS)]  # alice 3, once 1 and 2 were done
-    for name in ("alice 1", "alice 2", "alice 3", "bob 1", "alice me"):
+    assert while_held == [("alice", ORDERS), ("bob", ORDERS), ("alice", ME)]
+    assert entered == [*while_held, ("alice", ORDERS)]  # alice 2, once alice 1 was done
+    for name in ("alice 1", "alice 2", "bob 1", "alice me"):
         assert results[name] == (200, None), name
-    status, body = results["alice 4"]
+    status, body = results["alice 3"]
     assert status == 429
     assert body is not None
     assert body["code"] == "rate_limited"
@@ -373,28 +325,40 @@ def test_middleware_holds_back_a_user_at_the_edge_of_their_budget_not_another() 
     assert body["hint"] == "wait for the answers to your earlier requests before sending more"
 
 
-def test_middleware_a_user_within_budget_is_never_held_back() -> None:
-    """Default budget of 100 units/s: nine lists at once (90 units) all run at once."""
+def test_middleware_a_page_of_lists_within_budget_is_answered_whole_in_arrival_order() -> None:
+    """Default budget of 100 units/s, a line of eight: nine lists at once (90 units) run
+    one at a time, in the order they came, and every one is answered 200."""
 
-    async def scenario() -> int:
+    async def scenario() -> tuple[int, list[str], dict[str, Answer]]:
         app, clock = HoldingApp(), TestClock(START_MS)
         middleware = _middleware(app, clock, per_user_per_s=100)
+        middleware.heavy_gate = HeavyRequestGate()
         results: dict[str, Answer] = {}
+        finished: list[str] = []
+
+        async def numbered(number: int) -> Answer:
+            answer = await _request(middleware, "alice", ORDERS)
+            finished.append(str(number))
+            return answer
+
         async with anyio.create_task_group() as tasks:
             for number in range(9):
-                await _start(tasks, results, str(number), _request(middleware, "alice", ORDERS))
+                await _start(tasks, results, str(number), numbered(number))
             running = len(app.entered)
             app.release[ORDERS].set()
-        assert all(answer == (200, None) for answer in results.values())
-        return running
+        return running, finished, results
 
-    assert asyncio.run(scenario()) == 9
+    running, finished, results = asyncio.run(scenario())
+    assert running == 1
+    assert finished == [str(number) for number in range(9)]
+    assert all(answer == (200, None) for answer in results.values())
 
 
 def test_middleware_gate_refusal_waits_the_tarpit_delay() -> None:
     async def scenario() -> tuple[int, float]:
         app, clock = HoldingApp(), TestClock(START_MS)
-        # Budget 5: every list spends the whole budget, so each waits its turn.
+        # Budget 5, a line of one: the first list runs, the second waits, the third is
+        # refused.
         middleware = _middleware(app, clock, per_user_per_s=5, refusal_delay_s=0.2)
         results: dict[str, Answer] = {}
         async with anyio.create_task_group() as tasks:
@@ -417,28 +381,3 @@ async def _settle() -> None:
     """Let every runnable task run until it blocks (a few loop turns)."""
     for _ in range(5):
         await anyio.sleep(0)
-
-
-def test_middleware_runs_the_lists_of_a_user_just_out_of_the_penalty_box_in_turn() -> None:
-    """Back from a penalty with a full budget, mallory's lists still run one at a time
-    (probation): the budget refilled during the penalty must not return as a burst."""
-
-    async def scenario() -> list[tuple[str, str]]:
-        app, clock = HoldingApp(), TestClock(START_MS)
-        box = PenaltyBox(strikes=1, window_s=10.0, penalty_s=1.0, probation_s=60.0)
-        box.strike("user:mallory", START_MS)
-        box.strike("user:mallory", START_MS)  # boxed for 1 s, then a minute's probation
-        middleware = _middleware(app, clock, per_user_per_s=100)
-        middleware.penalty_box = box
-        clock.advance(2_000)
-        results: dict[str, Answer] = {}
-        async with anyio.create_task_group() as tasks:
-            await _start(tasks, results, "1", _request(middleware, "mallory", ORDERS))
-            await _start(tasks, results, "2", _request(middleware, "mallory", ORDERS))
-            await _start(tasks, results, "bob", _request(middleware, "bob", ORDERS))
-            entered = list(app.entered)
-            app.release[ORDERS].set()
-        assert all(answer == (200, None) for answer in results.values())
-        return entered
-
-    assert asyncio.run(scenario()) == [("mallory", ORDERS), ("bob", ORDERS)]
