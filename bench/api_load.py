@@ -315,6 +315,46 @@ def run_wrk(
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+@dataclass(frozen=True, slots=True)
+class CpuTicks:
+    """The machine's CPU time counters (``/proc/stat``, all CPUs): steal and the total."""
+
+    steal: int
+    total: int
+
+
+def parse_cpu_ticks(proc_stat: str) -> CpuTicks:
+    """The ``cpu`` line of ``/proc/stat``: user nice system idle iowait irq softirq steal
+    (guest time is already inside user). Raises ``ValueError`` when there is no such line."""
+    for line in proc_stat.splitlines():
+        fields = line.split()
+        if fields and fields[0] == "cpu":
+            ticks = [int(value) for value in fields[1:9]]
+            ticks += [0] * (8 - len(ticks))
+            return CpuTicks(steal=ticks[7], total=sum(ticks))
+    raise ValueError("no 'cpu' line in /proc/stat")
+
+
+def cpu_ticks() -> CpuTicks | None:
+    """The machine's counters now; None where ``/proc/stat`` is not available."""
+    try:
+        return parse_cpu_ticks(Path("/proc/stat").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: CpuTicks | None, after: CpuTicks | None) -> float | None:
+    """The share of CPU time the hypervisor gave to other machines between two readings
+    (0-1); None when either reading is missing or no time passed."""
+    if before is None or after is None or after.total <= before.total:
+        return None
+    return (after.steal - before.steal) / (after.total - before.total)
+
+
+# Above this share of stolen CPU time the latencies measure the host, not XOR: said so.
+NOISY_STEAL = 0.05
+
+
 def _process_tree(root: int) -> list[int]:
     """``root`` and its descendants (uvicorn's supervisor and its worker processes)."""
     parents: dict[int, int] = {}
@@ -1391,12 +1431,27 @@ def main() -> int:
         )
         for backend in backends:
             print(f"  [{backend.name}]")
+            ticks_before = cpu_ticks()
             results, neighbour = measure_backend(backend, args, wrk)
+            steal = steal_share(ticks_before, cpu_ticks())
             fragment, backend_missed = verdict(backend.name, results)
+            if steal is not None:
+                print(
+                    f"  CPU steal during the {backend.name} runs: {steal:.1%} of the machine's "
+                    "time went to other virtual machines"
+                    + (
+                        f" (over {NOISY_STEAL:.0%}: these latencies say more about the host "
+                        "than about XOR; measure again when it is quiet)"
+                        if steal > NOISY_STEAL
+                        else ""
+                    )
+                )
             if neighbour is not None:
                 neighbour_fragment, neighbour_missed = neighbour_verdict(backend.name, neighbour)
                 fragment += " " + neighbour_fragment
                 backend_missed += neighbour_missed
+            if steal is not None:
+                fragment += f" steal {steal:.0%}" + (" NOISY" if steal > NOISY_STEAL else "")
             fragments.append(fragment)
             missed.extend(backend_missed)
     except SetupError as exc:

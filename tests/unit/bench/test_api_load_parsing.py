@@ -407,3 +407,28 @@ def test_floods_merge_by_adding_counts_and_keeping_the_worst_percentiles(
     assert merged.wrk.requests_per_s == pytest.approx(4000 / 15)
     with pytest.raises(ValueError, match="no floods"):
         api_load.merge_floods([])
+
+
+# A /proc/stat of a 2-core VM: user nice system idle iowait irq softirq steal guest guest_nice.
+PROC_STAT_BEFORE = """cpu  1000 10 300 8000 50 0 40 100 0 0
+cpu0 500 5 150 4000 25 0 20 50 0 0
+intr 12345
+"""
+PROC_STAT_AFTER = """cpu  1300 10 400 8400 50 0 40 300 0 0
+cpu0 650 5 200 4200 25 0 20 150 0 0
+"""
+
+
+def test_steal_share_is_the_stolen_part_of_all_cpu_time_between_two_readings(
+    api_load: ModuleType,
+) -> None:
+    module = api_load
+    before = module.parse_cpu_ticks(PROC_STAT_BEFORE)
+    after = module.parse_cpu_ticks(PROC_STAT_AFTER)
+    assert (before.steal, before.total) == (100, 9500)
+    assert (after.steal, after.total) == (300, 10500)
+    assert module.steal_share(before, after) == pytest.approx(200 / 1000)
+    assert module.steal_share(after, before) is None  # no time passed: no share
+    assert module.steal_share(None, after) is None
+    with pytest.raises(ValueError, match="no 'cpu' line"):
+        module.parse_cpu_ticks("intr 1\n")
