@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from xor_trading import __version__
 from xor_trading.api.errors import install_error_handlers
 from xor_trading.api.headers import API_HEADERS, SECURITY_HEADERS
+from xor_trading.api.query_params import REJECT_UNKNOWN_QUERY_PARAMETERS
 from xor_trading.api.rate_limit import RateLimitMiddleware
 from xor_trading.api.routes import all_routers
 from xor_trading.api.schemas.common import ErrorBody
@@ -180,7 +181,13 @@ def create_app(
     app.state.server_process = server_process
     install_error_handlers(app)
     for router in all_routers():
-        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+        # First dependency of every route: a query parameter it does not declare is a 422.
+        app.include_router(
+            router,
+            prefix=API_PREFIX,
+            responses=ERROR_RESPONSES,
+            dependencies=[REJECT_UNKNOWN_QUERY_PARAMETERS],
+        )
     dist = web_dist if web_dist is not None else default_web_dist() if server_process else None
     if dist is not None:
         # Innermost: added first, so the request id, headers, CORS and budgets apply to it.

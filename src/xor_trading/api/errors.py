@@ -1,8 +1,10 @@
 """Every failure becomes JSON ``{code, message, hint, request_id}``, never a stack trace.
 
 XOR errors map to HTTP statuses by class (the mapping below); request validation
-errors become 422 ``invalid_request`` with one entry per field; anything else is a bug:
-logged with its request id, answered 500 ``internal_error`` without details (S12).
+errors become 422 ``invalid_request`` with one entry per field, an undeclared query
+parameter 422 ``unknown_query_parameter`` (:mod:`xor_trading.api.query_params`); anything
+else is a bug: logged with its request id, answered 500 ``internal_error`` without
+details (S12).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xor_trading.api.headers import API_HEADERS, SECURITY_HEADERS
+from xor_trading.api.query_params import UNKNOWN_QUERY_PARAMETER, UnknownQueryParametersError
 from xor_trading.api.schemas.common import ErrorBody
 from xor_trading.core.errors import (
     AuthenticationError,
@@ -122,6 +125,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unknown_query_parameters(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnknownQueryParametersError)
+    return error_response(
+        request, 422, UNKNOWN_QUERY_PARAMETER, exc.message, exc.hint, details=exc.details
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
@@ -155,5 +165,6 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(XorError, _xor_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(UnknownQueryParametersError, _unknown_query_parameters)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)
