@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from conftest import TEST_SETTINGS
 from xor_trading.api.app import create_app
 from xor_trading.api.rate_limit import MAX_JSON_DEPTH, json_depth, json_too_deep
 from xor_trading.core.clock import TestClock
@@ -26,6 +25,9 @@ ME = "/api/v1/auth/me"
 LOGIN = "/api/v1/auth/login"
 HEALTH = "/api/v1/health"
 PROXY = "testclient"  # the peer address Starlette's TestClient reports
+# As the `container` fixture of conftest.py: 429s answered at once, except in the tarpit test.
+# (Not imported: several conftest modules share that name, so `from conftest` is ambiguous.)
+TEST_SETTINGS: dict[str, Any] = {"rate_limit_refusal_delay_ms": 0}
 
 MakeClient = Callable[..., TestClient]
 

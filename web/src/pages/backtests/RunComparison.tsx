@@ -53,7 +53,7 @@ export function RunComparison(props: { runIds: readonly string[] }) {
 
   return (
     <Panel title={t("backtests.compare")} query={compare}>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label={t("backtests.compare")}>
         <table data-testid="backtest-compare">
           <thead>
             <tr>
