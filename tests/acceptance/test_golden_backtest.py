@@ -61,6 +61,39 @@ def test_golden_sma_cross_signal_exit_exact_trade(path: str) -> None:
     assert result.curve.in_position.tolist() == [False] * 5 + [True] * 3 + [False] * 2
 
 
+def test_golden_sma_cross_with_fees_in_the_asset_received_event_path() -> None:
+    # Fees in the asset received (Binance): the buy of 9.090 at 11.00 pays 99.99 USDT and
+    # 0.1 % of its quantity in TST, 0.00909; the account holds 9.08091 TST, the position
+    # its whole lots, 9.080 (cost 99.88), and the dust 0.00091 (cost 0.01001) stays held.
+    # The exit sells 9.080 at 9.00: 81.72 USDT, fee 0.08172 USDT. Realised 81.72 - 99.88 =
+    # -18.16; fees at their USDT value 0.00909 x 11 + 0.08172 = 0.18171.
+    result = _run("event", fee_asset="received")
+    assert [(o.side, o.quantity, o.average_price, o.fees) for o in result.orders] == [
+        ("buy", D("9.090"), D("11.00"), D("0.00909")),  # in TST
+        ("sell", D("9.080"), D("9.00"), D("0.08172")),  # in USDT
+    ]
+    assert list(result.trades) == [
+        TradeRecord(
+            "TST/USDT",
+            "long",
+            T0_MS + 5 * MINUTE_MS,
+            T0_MS + 8 * MINUTE_MS,
+            D("11.00"),
+            D("9.00"),
+            D("9.080"),
+            D("0.18171"),
+            D("-18.34171"),
+            "signal",
+        ),
+    ]
+    # The ledger: 1000 - 18.16 - 0.18171 (the dust's cost is still in it, as a holding).
+    assert result.final_balance == D("981.65829")
+    # USDT held: 1000 - 99.99 + 81.72 - 0.08172 = 981.64828, plus the dust at the close.
+    assert result.curve.equity[5] == pytest.approx(900.01 + 9.08091 * 12, abs=1e-9)
+    assert result.curve.equity[-1] == pytest.approx(981.64828 + 0.00091 * 8, abs=1e-9)
+    assert result.curve.in_position.tolist() == [False] * 5 + [True] * 3 + [False] * 2
+
+
 @pytest.mark.parametrize("path", PATHS)
 def test_golden_sma_cross_stop_loss_inside_falling_candle(path: str) -> None:
     result = _run(path, stop_loss_pct=D(5))

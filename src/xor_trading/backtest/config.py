@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from xor_trading.core.errors import ConfigError
 from xor_trading.domain.commands import Bracket
+from xor_trading.exchanges.simulated.commission import FeeAsset
 from xor_trading.exchanges.simulated.fill_models import (
     FeeSchedule,
     FixedSlippage,
@@ -43,6 +44,11 @@ class BacktestConfig(BaseModel):
     fee_bps: Decimal = Field(default=Decimal(10), ge=0, le=1000, description="Taker fee.")
     maker_fee_bps: Decimal | None = Field(
         default=None, ge=0, le=1000, description="Maker fee; defaults to fee_bps."
+    )
+    fee_asset: FeeAsset = Field(
+        default=FeeAsset.QUOTE,
+        description="Asset fees are charged in: quote, or received (base on a buy, quote on "
+        "a sell, as Binance). received needs the event path (ADR 0024).",
     )
     slippage_bps: Decimal = Field(default=Decimal(0), ge=0, le=1000)
     slippage_model: SlippageKind = SlippageKind.FIXED
@@ -113,7 +119,9 @@ class BacktestConfig(BaseModel):
 
     def venue_config(self) -> VenueConfig:
         return VenueConfig(
-            fees=FeeSchedule(maker_bps=self.maker_bps, taker_bps=self.fee_bps),
+            fees=FeeSchedule(
+                maker_bps=self.maker_bps, taker_bps=self.fee_bps, asset=self.fee_asset
+            ),
             slippage=self.slippage(),
             spread_bps=self.spread_bps,
             max_volume_participation=self.max_volume_participation,

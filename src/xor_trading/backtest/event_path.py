@@ -133,6 +133,7 @@ def run_event_path(
         np.asarray(recorder.cash_after, dtype=np.float64),
         np.asarray(recorder.qty_after, dtype=np.float64),
         float(config.capital),
+        np.asarray(recorder.dust_after, dtype=np.float64) if recorder.has_dust else None,
     )
     trades: list[TradeRecord] = recorder.trades
     orders = OrderRecords(kernel.execution.cache.all())

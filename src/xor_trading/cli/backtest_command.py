@@ -123,6 +123,14 @@ def backtest(
     maker_fee_bps: Annotated[
         str | None, typer.Option(help="Maker fee; defaults to --fee-bps.", rich_help_panel=_COSTS)
     ] = None,
+    fee_asset: Annotated[
+        str,
+        typer.Option(
+            help="quote (every fee in the quote currency) | received (in the asset received: "
+            "a buy's in the base, as Binance charges; the event path only).",
+            rich_help_panel=_COSTS,
+        ),
+    ] = "quote",
     slippage_bps: Annotated[
         str, typer.Option(help="Slippage in bps against every taker fill.", rich_help_panel=_COSTS)
     ] = "0",
@@ -228,6 +236,7 @@ def backtest(
             stake=_decimal(stake, "--stake"),
             fee_bps=_decimal(fee_bps, "--fee-bps"),
             maker_fee_bps=_decimal(maker_fee_bps, "--maker-fee-bps"),
+            fee_asset=fee_asset,
             slippage_bps=_decimal(slippage_bps, "--slippage-bps"),
             slippage_model=slippage_model,
             spread_bps=_decimal(spread_bps, "--spread-bps"),

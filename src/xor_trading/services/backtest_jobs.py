@@ -159,6 +159,7 @@ class CostSpec:
     stake: Decimal = Decimal(200)
     fee_bps: Decimal = Decimal(10)
     maker_fee_bps: Decimal | None = None
+    fee_asset: str = "quote"
     slippage_bps: Decimal = Decimal(0)
     slippage_model: str = "fixed"
     spread_bps: Decimal = Decimal(0)
@@ -226,6 +227,7 @@ class BacktestSpec:
                 "stake": _text(c.stake),
                 "fee_bps": _text(c.fee_bps),
                 "maker_fee_bps": _text(c.maker_fee_bps),
+                "fee_asset": c.fee_asset,
                 "slippage_bps": _text(c.slippage_bps),
                 "slippage_model": c.slippage_model,
                 "spread_bps": _text(c.spread_bps),
@@ -267,6 +269,7 @@ class BacktestSpec:
                     stake=_dec_or(costs.get("stake"), d.stake),
                     fee_bps=_dec_or(costs.get("fee_bps"), d.fee_bps),
                     maker_fee_bps=_dec(costs.get("maker_fee_bps")),
+                    fee_asset=str(costs.get("fee_asset") or d.fee_asset),
                     slippage_bps=_dec_or(costs.get("slippage_bps"), d.slippage_bps),
                     slippage_model=str(costs.get("slippage_model") or d.slippage_model),
                     spread_bps=_dec_or(costs.get("spread_bps"), d.spread_bps),
@@ -352,6 +355,7 @@ def _backtest_config(spec: BacktestSpec) -> BacktestConfig:
             stake=c.stake,
             fee_bps=c.fee_bps,
             maker_fee_bps=c.maker_fee_bps,
+            fee_asset=c.fee_asset,
             slippage_bps=c.slippage_bps,
             slippage_model=c.slippage_model,
             spread_bps=c.spread_bps,

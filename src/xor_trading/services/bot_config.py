@@ -30,7 +30,13 @@ from pydantic import (
 
 from xor_trading.core.errors import InputError, NotFoundError
 from xor_trading.core.timeframes import Timeframe
-from xor_trading.exchanges.simulated.catalog import available_exchanges, list_instruments
+from xor_trading.exchanges.simulated.catalog import (
+    available_exchanges,
+    exchange_fee_asset,
+    list_instruments,
+)
+from xor_trading.exchanges.simulated.commission import FeeAsset
+from xor_trading.exchanges.simulated.fill_models import FeeSchedule, VenueConfig
 from xor_trading.persistence.database import DbSession
 from xor_trading.persistence.repositories import bots as bots_repo
 from xor_trading.risk.config import RiskConfig
@@ -98,12 +104,30 @@ class BotConfig(BaseModel):
         description=f"Candle interval, one of {', '.join(SUPPORTED_TIMEFRAMES)}."
     )
     mode: BotMode = Field(default=BotMode.PAPER, description="paper or live (live needs a key).")
+    paper_fee_asset: FeeAsset = Field(
+        default=FeeAsset.QUOTE,  # replaced by the exchange's convention when not given
+        description="Paper mode: asset the simulated fills charge fees in, quote or received "
+        "(base on a buy, quote on a sell); default: the exchange's, so paper pays what live "
+        "pays (Binance: received). Live bots pay what the exchange charges.",
+    )
     exchange_credential_id: str | None = Field(
         default=None, description="Your exchange key for live mode (GET /exchange-keys)."
     )
     risk: RiskConfig = Field(default_factory=RiskConfig, description="Risk limits.")
     sizing: SizingConfig = Field(default_factory=SizingConfig, description="Entry sizing.")
     exits: ExitConfig = Field(default_factory=ExitConfig, description="Protective exits.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exchange_fee_asset_by_default(cls, data: Any) -> Any:
+        """No ``paper_fee_asset`` (or null): the exchange's convention, written out, so the
+        stored form says what runs (ADR 0024). An unknown exchange is refused below."""
+        if not isinstance(data, Mapping) or data.get("paper_fee_asset") is not None:
+            return data
+        exchange = data.get("exchange", cls.model_fields["exchange"].default)
+        if not isinstance(exchange, str) or exchange.strip().lower() not in available_exchanges():
+            return data
+        return {**data, "paper_fee_asset": exchange_fee_asset(exchange.strip().lower()).value}
 
     @field_validator("name")
     @classmethod
@@ -177,6 +201,11 @@ class BotConfig(BaseModel):
             )
         return text
 
+    def paper_venue_config(self) -> VenueConfig:
+        """The fill model of this bot's paper venue: the default fees (10 bps maker and
+        taker), charged in :attr:`paper_fee_asset`."""
+        return VenueConfig(fees=FeeSchedule(asset=self.paper_fee_asset))
+
     @model_validator(mode="after")
     def _live_needs_key(self) -> BotConfig:
         if self.mode is BotMode.LIVE and self.exchange_credential_id is None:
@@ -223,7 +252,9 @@ def merge_changes(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dic
 
     Top-level keys replace; ``risk``, ``sizing``, ``exits`` and ``params`` merge key by key,
     so a change names only what changes. A change of strategy starts ``params`` afresh
-    (the old parameters belong to the old strategy). The result still has to be validated.
+    (the old parameters belong to the old strategy); a change of exchange takes the new
+    exchange's ``paper_fee_asset`` unless the change names one. The result still has to be
+    validated.
     """
     merged = dict(current)
     strategy_changes = "strategy" in changes and changes["strategy"] != current.get("strategy")
@@ -237,6 +268,9 @@ def merge_changes(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dic
             merged[key] = value
     if strategy_changes and "params" not in changes:
         merged["params"] = {}
+    exchange_changes = "exchange" in changes and changes["exchange"] != current.get("exchange")
+    if exchange_changes and changes.get("paper_fee_asset") is None:
+        merged.pop("paper_fee_asset", None)  # the new exchange's convention
     return merged
 
 

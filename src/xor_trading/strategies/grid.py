@@ -14,7 +14,8 @@ arithmetic (equal price steps ``(upper - lower) / levels``) or geometric (equal 
 **Sizing.** ``quantity`` base per level when given; else each level buys the largest lot
 multiple worth at most ``stake / levels`` quote at its line, so a fully bought grid costs at
 most the run's stake. **Budget:** the stake is the grid's budget; every fill is booked into it
-(buys cost value and fee, sells return value less fee), and a buy is placed only if it fits
+(buys cost value and a quote fee, sells return value less a quote fee; a fee in the base
+asset is no cash), and a buy is placed only if it fits
 together with the unfilled value of the working buys; a level that does not fit stays idle
 and is armed at a later close. So losses and fees shrink the grid instead of overdrawing the
 account: with the capital above the stake by the fees, no buy can expire for want of cash
@@ -47,9 +48,12 @@ price as maker; a counter order placed from a fill joins the rest of the same ca
 
 **Spot.** XOR's ``sell_limit`` is not reduce-only and the venue refuses to sell what is not
 held, so a sell is only ever placed for what its level bought (never more than the position).
-The run's stop-loss/take-profit bracket is not used (the grid never enters with
-``enter_long``). At the end of the data working orders are canceled and the position is sold
-at the last close, as for any strategy.
+With fees in the asset received (Binance, ADR 0024) a level holds what it received, its
+buy quantity less the base fee, and sells the whole lots of it: the dust below one lot stays
+in the account and goes with a later sell once it adds up to a lot (``grid_book``). The
+run's stop-loss/take-profit bracket is not used (the grid never enters with
+``enter_long``). At the end of the data working orders are canceled and the position is
+sold at the last close, as for any strategy.
 """
 
 from __future__ import annotations
@@ -113,7 +117,7 @@ class Grid(Strategy[GridConfig]):
     def __init__(self, config: GridConfig, context: StrategyContext) -> None:
         super().__init__(config, context)
         self.book: GridBook | None = None
-        self.budget = GridBudget(context.settings.stake)
+        self.budget = GridBudget(context.settings.stake, context.instrument.quote)
 
     def on_candle(self, candle: Candle) -> None:
         close = self.price_of(candle)

@@ -32,6 +32,14 @@ worth at most ``quote_per_level`` at the cell's buy line
 * Partial fills (the run's volume cap): the filled quantity is added to (buy) or taken from
   (sell) what the cell holds and the remainder keeps working; the counter order is placed
   only when the order completes, for what the cell then holds.
+* Fees in the asset received (Binance; ADR 0024): a buy's commission is charged in the
+  base, so the cell holds what it received, ``quantity - fee``. Its sell is for the whole
+  lots of that (rounded down to the lot size); the rest, below one lot, is *dust*: it
+  leaves the cell for the book's :attr:`GridBook.spare` and stays in the account (the
+  portfolio keeps it as the position's dust, ``domain/positions.py``). The next sell of
+  any cell takes the whole lots of the spare along, so the dust of many round trips is
+  sold once it adds up to a lot instead of piling up. The grid never sells more than its
+  cells and its spare hold, and the venue never refuses a grid sell for want of the base.
 * :meth:`GridBook.cancel_all`: every working order is canceled; the cells keep what they
   hold (a partly filled buy leaves its filled part held).
 * :meth:`GridBook.shift` by ``n`` steps: cancel all, move the range by ``n`` steps
@@ -40,17 +48,20 @@ worth at most ``quote_per_level`` at the cell's buy line
   at its new buy line if that is below the close. Holdings are never sold at market.
 
 **Budget.** A :class:`GridBudget` starts at the strategy's stake and books every fill of the
-strategy (the strategy books them before handing them to the book). A buy is placed only if
-its value plus the unfilled value of the grid's working buys fits in the budget; otherwise
-the level stays idle and is armed at a later close. So a grid never commits more than its
+strategy (the strategy books them before handing them to the book): a buy takes its value,
+a sell gives its value; a fee in the quote is taken from the cash, a fee in the base is not
+cash (it reduces what the cell holds, above). A buy is placed only if its value plus the
+unfilled value of the grid's working buys fits in the budget; otherwise the level stays
+idle and is armed at a later close. So a grid never commits more than its
 stake plus what it has earned (less fees and the cost of coins it holds): with the capital
 above the stake by the fees, no buy can expire for want of cash, whatever the losses.
 
 **Never more sold than held.** A sell is only ever placed for what its cell bought and has not
 yet sold, so the sum of working sells never exceeds the position (the venue is spot and XOR's
 ``sell_limit`` is not reduce-only). A holding too small to be sold alone (below the venue's
-minimum, possible only after partial fills) is released from its cell: it stays in the
-position, untracked, and the cell is idle again (armed at the next close).
+minimum, possible only after partial fills) is released from its cell to the spare: it
+stays in the position, goes with a later sell, and the cell is idle again (armed at the
+next close).
 """
 
 from __future__ import annotations
@@ -67,6 +78,7 @@ from xor_trading.core.precision import Rounding
 from xor_trading.domain.fills import Fill
 from xor_trading.domain.instruments import Instrument
 from xor_trading.domain.orders import OrderSide
+from xor_trading.domain.positions import held_change, whole_lots
 from xor_trading.domain.values import ZERO
 
 __all__ = ["GridBook", "GridBudget", "GridOrders", "GridRange", "GridSpacing"]
@@ -91,19 +103,22 @@ class GridOrders(Protocol):
 class GridBudget:
     """Quote a grid strategy may still commit: its stake plus the result of its fills.
 
-    Every fill of the strategy is booked (buys take value and fee, sells give value less
-    fee), so losses and fees shrink what later buys may use, and coins still held keep their
-    cost out of it.
+    Every fill of the strategy is booked (buys take their value, sells give theirs, a fee in
+    ``quote`` is taken too), so losses and fees shrink what later buys may use, and coins
+    still held keep their cost out of it. A fee in another asset (the base, with fees in the
+    asset received) is no cash: the grid book counts it as base not received.
     """
 
     cash: Decimal
+    quote: str  # the settlement currency of the grid's instrument
 
     def book(self, fill: Fill) -> None:
         value = fill.price * fill.quantity
+        fee = fill.fee if fill.fee_currency == self.quote else ZERO
         if fill.side is OrderSide.BUY:
-            self.cash -= value + fill.fee
+            self.cash -= value + fee
         else:
-            self.cash += value - fill.fee
+            self.cash += value - fee
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +202,10 @@ class GridBook:
         quote_per_level: Decimal,
         quantity_per_level: Decimal | None = None,
         tag: str = "grid",
+        spare: Decimal = ZERO,
     ) -> None:
+        """``spare``: base the strategy already holds below one lot (an earlier grid's dust),
+        sold along with this grid's sells once it adds up to a lot."""
         self._orders = orders
         self._instrument = instrument
         self._budget = budget
@@ -196,6 +214,7 @@ class GridBook:
         self._buy_tag = f"{tag}_buy"
         self._sell_tag = f"{tag}_sell"
         self._by_order: dict[OrderId, _Cell] = {}
+        self.spare = spare  # base held outside the cells (dust, too small to sell), see module
         self.range = grid
         self._cells = [_Cell(b, s, q) for b, s, q in self._layout(grid)]
 
@@ -208,7 +227,7 @@ class GridBook:
 
     @property
     def held(self) -> Decimal:
-        """Base quantity the grid has bought and not yet sold."""
+        """Base quantity the grid's cells hold: bought (net of base fees), not yet sold."""
         return sum((c.held for c in self._cells), ZERO)
 
     # -- acting -----------------------------------------------------------------------------
@@ -225,10 +244,8 @@ class GridBook:
         if cell is None:
             return False
         cell.order_filled += fill.quantity
-        if fill.side is OrderSide.BUY:
-            cell.held += fill.quantity
-        else:
-            cell.held -= fill.quantity
+        # What the account received or gave: a fee in the base comes off it.
+        cell.held += held_change(fill, self._instrument.base)
         if cell.order_filled == cell.order_qty:  # complete: the counter order goes at once
             del self._by_order[fill.order_id]
             cell.order_id = None
@@ -298,10 +315,14 @@ class GridBook:
         self._track(cell, cell.quantity)
 
     def _sell(self, cell: _Cell) -> None:
-        if self._instrument.check_order(cell.held, cell.sell_price) is not None:
-            # Dust after partial fills: unsellable alone; it stays in the position untracked.
-            cell.held = ZERO
+        inst = self._instrument
+        holding = cell.held + self.spare
+        sellable = whole_lots(holding, inst.lot_size)  # the rest: dust left by base fees
+        if inst.check_order(sellable, cell.sell_price) is not None:
+            # Too small after partial fills: unsellable alone; it waits in the spare.
+            self.spare, cell.held = holding, ZERO
             return
+        self.spare, cell.held = holding - sellable, sellable
         cell.order_id = self._orders.sell_limit(cell.held, cell.sell_price, self._sell_tag)
         cell.selling = True
         self._track(cell, cell.held)

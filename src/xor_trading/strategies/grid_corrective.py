@@ -25,7 +25,9 @@ the grid's ``lower``, the higher as its ``upper``; ``levels`` cells, ``spacing``
 ``grid``. Each level buys ``stake / levels`` quote (or ``quantity`` base). One
 :class:`~xor_trading.strategies.grid_book.GridBudget`, starting at the stake, is shared by the
 successive grids: losses, fees and coins kept without ``flatten`` shrink later grids (to
-nothing once the stake is spent), and no buy can expire for want of cash.
+nothing once the stake is spent), and no buy can expire for want of cash. With fees in the
+asset received (ADR 0024) the dust below one lot that a grid leaves (flat, or after its
+flatten) is the next grid's spare (``grid_book``), sold along once it adds up to a lot.
 
 **Rules, at each close of the strategy's candles.**
 
@@ -155,12 +157,14 @@ class GridCorrective(Strategy[GridCorrectiveConfig]):
         self.tracker = ElliottTracker(config.threshold_pct)
         self._spec = SeriesSpec(config.timeframe) if config.timeframe else None
         self.book: GridBook | None = None
-        self.budget = GridBudget(context.settings.stake)  # shared by the successive grids
+        # One budget, shared by the successive grids.
+        self.budget = GridBudget(context.settings.stake, context.instrument.quote)
         self._key: CountKey | None = None  # the count the running grid belongs to
         self._invalidation: Invalidation | None = None
         self._spent: set[CountKey] = set()  # counts a grid ran on (or that were refused)
         self._exit_id: OrderId | None = None
         self._exit_left = ZERO
+        self._dust = ZERO  # left below one lot by a flattened grid (base fees): the next's spare
 
     @property
     def warmup_bars(self) -> int:
@@ -233,20 +237,27 @@ class GridCorrective(Strategy[GridCorrectiveConfig]):
                 budget=self.budget,
                 quote_per_level=self.ctx.settings.stake / cfg.levels,
                 quantity_per_level=Decimal(str(cfg.quantity)) if cfg.quantity > 0 else None,
+                spare=self._dust,
             )
         except ConfigError:
             return  # a zone too narrow for the tick or the venue's minimums: skip this count
-        self.book, self._key, self._invalidation = book, key, invalidation
+        self.book, self._key, self._invalidation, self._dust = book, key, invalidation, ZERO
         book.arm(close)
 
     def _deactivate(self, close: Decimal) -> None:
-        assert self.book is not None
-        self.book.cancel_all()
+        book = self.book
+        assert book is not None
+        book.cancel_all()
         self.book, self._key, self._invalidation = None, None, None
         qty = self.position_quantity
+        # What the grid held below one lot (base fees) goes with the next grid's sells: all
+        # of it when flat, what the exit leaves of it when flattened.
+        self._dust = book.held + book.spare if qty <= 0 else ZERO
         if not self.config.flatten or qty <= 0:
             return
         if self.ctx.instrument.check_order(qty, close) is not None:
             return  # dust below the venue's minimum cannot be sold alone
         self._exit_id = self.submit(OrderSide.SELL, qty, close, reduce_only=True, tag=EXIT_TAG)
         self._exit_left = qty
+        # The position is the whole lots of what the grid held; the exit sells them.
+        self._dust = max(ZERO, book.held + book.spare - qty)

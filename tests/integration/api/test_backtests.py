@@ -323,6 +323,11 @@ def test_invalid_requests_are_refused_with_sentences_and_nothing_is_queued(
             "invalid_request",
             "costs.capital: Input should be a valid decimal",
         ),
+        (
+            {"costs": {"fee_asset": "base"}},
+            "invalid_request",
+            "costs.fee_asset: Input should be 'quote' or 'received'",
+        ),
     ]
     for change, code, message in cases:
         response = client.post(API, json={**SUBMIT, **change}, headers=user.headers)

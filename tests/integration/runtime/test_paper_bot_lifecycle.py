@@ -14,6 +14,7 @@ from sqlalchemy import select
 from xor_trading.backtest.config import BacktestConfig
 from xor_trading.backtest.event_path import END_OF_DATA_TAG, run_event_path
 from xor_trading.exchanges.simulated.catalog import load_instrument
+from xor_trading.exchanges.simulated.commission import FeeAsset
 from xor_trading.persistence.tables.orders import FillRow, OrderRow
 from xor_trading.persistence.tables.trades import TradeRow
 from xor_trading.risk.config import RiskConfig
@@ -66,8 +67,12 @@ def test_paper_bot_fills_equal_the_backtest_event_path_fills_exactly(
     paper_bot.start()
     run_all_candles(paper_bot)
 
+    # A paper bot on Binance pays its fees in the asset received, as Binance (ADR 0024).
     config = BacktestConfig(
-        capital=Decimal(10_000), stake=paper_bot.stake, risk=RiskConfig.disabled()
+        capital=Decimal(10_000),
+        stake=paper_bot.stake,
+        risk=RiskConfig.disabled(),
+        fee_asset=FeeAsset.RECEIVED,
     )
     result = run_event_path(
         paper_bot.frame,

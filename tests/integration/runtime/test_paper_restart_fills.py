@@ -26,6 +26,7 @@ from xor_trading.backtest.event_path import END_OF_DATA_TAG, run_event_path
 from xor_trading.domain.events import OrderFilled
 from xor_trading.domain.orders import Order
 from xor_trading.exchanges.simulated.catalog import load_instrument
+from xor_trading.exchanges.simulated.commission import FeeAsset
 from xor_trading.persistence.database import Database, sqlite_url
 from xor_trading.persistence.schema import create_schema
 from xor_trading.persistence.tables.orders import FillRow, OrderRow
@@ -43,14 +44,18 @@ def database(tmp_path: Path) -> Iterator[Database]:
 
 def _backtest_fills(bot: Any) -> list[Order]:
     """The orders the backtest event path fills on the bot's candles, in order (not the
-    closing order a backtest adds at the end of the data)."""
-    result = run_event_path(
-        bot.frame,
-        load_instrument("binance", "BTC/USDT"),
-        SmaCross,
-        SmaCrossConfig(**bot.params),
-        BacktestConfig(capital=Decimal(10_000), stake=bot.stake, risk=RiskConfig.disabled()),
+    closing order a backtest adds at the end of the data). Fees in the asset received, as
+    a paper bot on Binance pays them (ADR 0024)."""
+    config = BacktestConfig(
+        capital=Decimal(10_000),
+        stake=bot.stake,
+        risk=RiskConfig.disabled(),
+        fee_asset=FeeAsset.RECEIVED,
     )
+    result = run_event_path(
+        bot.frame, load_instrument("binance", "BTC/USDT"), SmaCross, SmaCrossConfig(**bot.params),
+        config,
+    )  # fmt: skip
     return [o for o in result.orders if o.filled_qty > 0 and o.tag != END_OF_DATA_TAG]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import ROUND_CEILING
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -116,6 +118,11 @@ def test_backtest_event_path_matches_fast_path_outputs(store_dir: Path) -> None:
         (("--exchange", "kraken"), "no market catalog for exchange 'kraken'"),
         (("--path", "quick"), "--path 'quick' is not fast, event or auto"),
         (("--path", "fast", "--max-volume-pct", "5"), "the fast path cannot run this backtest"),
+        (("--fee-asset", "base"), "invalid fee_asset: Input should be 'quote' or 'received'"),
+        (
+            ("--risk", "off", "--path", "fast", "--fee-asset", "received"),
+            "fees charged in the asset received (fee_asset received) need the event path",
+        ),
     ],
 )
 def test_backtest_bad_input_one_line_error_exit_2_nothing_written(
@@ -171,6 +178,21 @@ def test_backtest_data_file_with_other_timeframe_is_refused(store_dir: Path) -> 
     code, _, stderr = _run(*BASE, "--data", str(src), "--output", str(store_dir / "out"))
     assert code == 2
     assert "1h apart" in stderr
+
+
+def test_backtest_fees_in_the_asset_received_run_on_the_event_path(store_dir: Path) -> None:
+    out = store_dir / "out"
+    code, stdout, _ = _run(*BASE, "--risk", "off", "--fee-asset", "received", "--output", str(out))
+    assert code == 0, stdout
+    run = json.loads((out / "metrics.json").read_text())["run"]
+    assert (run["path"], run["config"]["fee_asset"]) == ("event", "received")
+    with (out / "orders.csv").open() as fh:
+        filled = [r for r in csv.DictReader(fh) if r["status"] == "filled"]
+    buys = [r for r in filled if r["side"] == "buy"]
+    assert buys
+    # A buy's fee is 0.1 % of its quantity, in BTC (rounded up to 1e-8).
+    assert all(D(r["fees"]) == (D(r["filled_qty"]) * D("0.001")).quantize(D("1e-8"), ROUND_CEILING)
+               for r in buys)  # fmt: skip
 
 
 def test_backtest_help_teaches_with_examples() -> None:

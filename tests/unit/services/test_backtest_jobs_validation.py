@@ -15,6 +15,7 @@ from xor_trading.backtest.config import BacktestConfig
 from xor_trading.core.errors import InputError
 from xor_trading.data.candle_store import ParquetCandleStore
 from xor_trading.data.samples import seed_samples
+from xor_trading.exchanges.simulated.commission import FeeAsset
 from xor_trading.risk.config import RiskConfig
 from xor_trading.risk.exit_manager import ExitConfig
 from xor_trading.services.backtest_jobs import (
@@ -153,6 +154,10 @@ _CASES = {
         "sizing mode 'martingale' is not known",
     ),
     "path": (replace(BASE, path="warp"), "path 'warp' is not auto, fast or event"),
+    "fee asset": (
+        replace(BASE, costs=replace(CostSpec(), fee_asset="base")),
+        "invalid fee_asset: Input should be 'quote' or 'received'",
+    ),
 }
 
 
@@ -188,6 +193,7 @@ def test_the_document_round_trips_exactly() -> None:
             stake=Decimal("100.5"),
             fee_bps=Decimal(0),
             maker_fee_bps=Decimal(2),
+            fee_asset="received",
             slippage_bps=Decimal("1.5"),
             slippage_model="volume",
             spread_bps=Decimal(3),
@@ -201,7 +207,18 @@ def test_the_document_round_trips_exactly() -> None:
     document = json.loads(json.dumps(spec.to_document()))
     assert BacktestSpec.from_document(document) == spec
     assert document["costs"]["capital"] == "12345.67"
+    assert document["costs"]["fee_asset"] == "received"
     assert document["from"] == "2020-01-01"
+
+
+def test_fees_in_the_asset_received_reach_the_backtest_config(tmp_path: Path) -> None:
+    spec = replace(BASE, costs=replace(CostSpec(), fee_asset="received"))
+    request, _ = build_backtest_request(spec, tmp_path, "binance")
+    assert request.config.fee_asset is FeeAsset.RECEIVED
+    assert request.config.venue_config().fees.asset is FeeAsset.RECEIVED
+    # A request stored before fee_asset existed runs as it ran: fees in the quote.
+    old = BacktestSpec.from_document({"strategy": "s", "symbol": "B/U", "timeframe": "1h"})
+    assert old.costs.fee_asset == "quote"
 
 
 def test_a_zero_fee_stays_zero_and_missing_groups_take_the_defaults() -> None:

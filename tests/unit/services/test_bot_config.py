@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from xor_trading.core.errors import InputError
+from xor_trading.exchanges.simulated.commission import FeeAsset
+from xor_trading.exchanges.simulated.fill_models import FeeSchedule
 from xor_trading.risk.config import RiskConfig
 from xor_trading.services.bot_config import (
     config_to_json,
@@ -103,6 +105,7 @@ def test_stored_form_is_complete_exact_and_round_trips() -> None:
         "symbols",
         "timeframe",
         "mode",
+        "paper_fee_asset",
         "exchange_credential_id",
         "risk",
         "sizing",
@@ -123,3 +126,28 @@ def test_parse_reports_missing_and_unknown_fields() -> None:
         parse_bot_config({**BASE, "owner_id": "x"})
     with pytest.raises(InputError, match=r"^strategy is required$"):
         parse_bot_config({k: v for k, v in BASE.items() if k != "strategy"})
+
+
+def test_paper_fee_asset_defaults_to_the_exchanges_convention_written_out() -> None:
+    # Binance charges a spot buy's commission in the base asset (markets/binance.json).
+    config = parse_bot_config(BASE)
+    assert config.paper_fee_asset is FeeAsset.RECEIVED
+    assert json.loads(config_to_json(config))["paper_fee_asset"] == "received"
+    assert parse_bot_config({**BASE, "paper_fee_asset": None}).paper_fee_asset is FeeAsset.RECEIVED
+    quote = parse_bot_config({**BASE, "paper_fee_asset": "quote"})
+    assert quote.paper_fee_asset is FeeAsset.QUOTE
+    assert quote.paper_venue_config().fees == FeeSchedule(
+        maker_bps=Decimal(10), taker_bps=Decimal(10), asset=FeeAsset.QUOTE
+    )
+    assert config.paper_venue_config().fees.asset is FeeAsset.RECEIVED
+    with pytest.raises(InputError, match=r"^paper_fee_asset: Input should be 'quote' or"):
+        parse_bot_config({**BASE, "paper_fee_asset": "base"})
+
+
+def test_merge_changes_of_exchange_takes_the_new_exchanges_fee_asset() -> None:
+    current = json.loads(config_to_json(parse_bot_config({**BASE, "paper_fee_asset": "quote"})))
+    assert merge_changes(current, {"symbols": ["ETH/USDT"]})["paper_fee_asset"] == "quote"
+    assert merge_changes(current, {"exchange": "binance"})["paper_fee_asset"] == "quote"
+    assert "paper_fee_asset" not in merge_changes(current, {"exchange": "other"})
+    changed = merge_changes(current, {"exchange": "other", "paper_fee_asset": "quote"})
+    assert changed["paper_fee_asset"] == "quote"

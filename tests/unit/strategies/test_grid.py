@@ -53,14 +53,16 @@ class RecordingGrid(Grid):
         super().on_fill(fill)
 
 
-def _run(closes: list[float], stake: int = 400, **params: object) -> BacktestResult:
+def _run(
+    closes: list[float], stake: int = 400, fee_asset: str = "quote", **params: object
+) -> BacktestResult:
     recorded.clear()
     return run_backtest(
         frame_from_closes(closes),
         make_instrument(),
         "test_recording_grid",
         params,
-        BacktestConfig.build(capital=D(1000), stake=D(stake), fee_bps=D(10)),
+        BacktestConfig.build(capital=D(1000), stake=D(stake), fee_bps=D(10), fee_asset=fee_asset),
         path="event",
     )
 
@@ -113,6 +115,40 @@ def test_grid_down_two_levels_and_back_up_buys_and_sells_at_the_lines() -> None:
     fees = (D(100) + D("99.94") + D("105.2") + D(105)) * D("0.001")
     assert trade.fees == fees
     assert trade.pnl == D(5) * D("2.052") - fees
+
+
+def test_grid_with_fees_in_the_asset_received_sells_what_each_level_received() -> None:
+    # The same candles as above, fees in the asset received (Binance): each buy pays 0.1 %
+    # of its quantity in TST, so level 100 holds 1.000 - 0.001 = 0.999 and sells that;
+    # level 95 holds 1.052 - 0.001052 = 1.050948, sells its whole lots, 1.050, and keeps
+    # the 0.000948 dust (below one lot: the position's dust, never offered for sale).
+    result = _run([102, 99, 94, 97, 101, 106], fee_asset="received", **RANGE)
+    assert recorded == [
+        (1, "buy", D("100.00"), D("1.000")),
+        (2, "buy", D("95.00"), D("1.052")),
+        (4, "sell", D("100.00"), D("1.050")),
+        (5, "sell", D("105.00"), D("0.999")),
+    ]
+    assert [(*o, r.fees) for o, r in zip(_orders(result), result.orders, strict=True)] == [
+        (1, "buy", D("90.00"), D("1.111"), "canceled", D(0), D(0)),
+        (1, "buy", D("95.00"), D("1.052"), "filled", D("1.052"), D("0.001052")),  # TST
+        (1, "buy", D("100.00"), D("1.000"), "filled", D("1.000"), D("0.001")),  # TST
+        (1, "sell", D("105.00"), D("0.999"), "filled", D("0.999"), D("0.104895")),  # USDT
+        (2, "sell", D("100.00"), D("1.050"), "filled", D("1.050"), D("0.105")),  # USDT
+        (4, "buy", D("95.00"), D("1.052"), "canceled", D(0), D(0)),
+        (5, "buy", D("100.00"), D("1.000"), "canceled", D(0), D(0)),
+        (6, "buy", D("105.00"), D("0.952"), "canceled", D(0), D(0)),
+    ]
+    (trade,) = result.trades
+    assert trade.quantity == D("2.049")  # what the levels received, in whole lots
+    # Fees at their USDT value: 0.001 x 100 + 0.001052 x 95 + 0.104895 + 0.105.
+    assert trade.fees == D("0.409835")
+    # The dust keeps its share of the average cost (97.44 a unit), so the round trip
+    # realises 209.895 - (199.74006 - 0.092371...) and, net of fees, 9.8374749...
+    assert trade.pnl == D("9.837474941520")
+    assert result.final_balance == D("1009.837474941520")
+    # Equity: the USDT held (1009.745105) and the dust at the last close (0.000948 x 106).
+    assert result.curve.equity[-1] == pytest.approx(1009.745105 + 0.000948 * 106, abs=1e-9)
 
 
 def test_grid_percent_range_around_first_close_skips_the_line_at_the_price() -> None:

@@ -23,10 +23,16 @@ from xor_trading.backtest.run_result import BacktestResult
 from xor_trading.backtest.runner import run_backtest
 from xor_trading.core.errors import ConfigError
 from xor_trading.data.parquet_file import read_candle_parquet
+from xor_trading.domain.fills import Fill
 from xor_trading.exchanges.simulated.markets import load_instrument
 from xor_trading.indicators.elliott import WaveLabel, detect_waves
 from xor_trading.strategies.elliott_tracker import ElliottTracker
-from xor_trading.strategies.grid_corrective import is_corrective, retracement_zone
+from xor_trading.strategies.grid_corrective import (
+    GridCorrective,
+    is_corrective,
+    retracement_zone,
+)
+from xor_trading.strategy.registry import register_strategy
 from xor_trading.testing.factories import MINUTE_MS, T0_MS, frame_from_rows, make_instrument
 
 SAMPLES = Path(__file__).resolve().parents[3] / "src" / "xor_trading" / "data" / "samples"
@@ -186,3 +192,41 @@ def test_grid_corrective_on_btc_1h_trades_with_finite_metrics_and_never_oversell
     for value in (metrics.total_return_pct, metrics.max_drawdown_pct, metrics.sharpe):
         assert value is not None
         assert math.isfinite(value)
+
+
+held_vs_account: list[tuple[D, D]] = []  # (grid's cells + spare, the account's holding)
+
+
+@register_strategy
+class HoldingGridCorrective(GridCorrective):
+    """grid_corrective, recording after each fill what its grid holds (test only)."""
+
+    name = "test_holding_grid_corrective"
+
+    def on_fill(self, fill: Fill) -> None:
+        super().on_fill(fill)
+        book = self.book
+        if book is not None:
+            holding = self.ctx.positions.holding(self.ctx.symbol)  # type: ignore[attr-defined]
+            held_vs_account.append((book.held + book.spare, holding))
+
+
+def test_grid_corrective_with_fees_in_the_asset_received_holds_what_the_account_holds() -> None:
+    # Binance's commissions: a buy's fee in BTC. Each level holds what it received, sells
+    # its whole lots; the dust below one lot (the spare) goes with later sells, also into
+    # the next grid, so the grid's cells and spare are, after every fill, exactly the BTC
+    # the account holds, and no sell is ever refused or expired for want of BTC.
+    frame = read_candle_parquet(SAMPLES / "binance" / "BTC-USDT" / "1h.parquet", 3_600_000)
+    held_vs_account.clear()
+    result = run_backtest(
+        frame.slice(0, 3_000),
+        load_instrument("binance", "BTC/USDT"),
+        "test_holding_grid_corrective",
+        {},
+        BacktestConfig.build(fee_asset="received"),
+        path="event",
+    )
+    assert {o.status for o in result.orders} <= {"filled", "canceled"}
+    assert len(held_vs_account) > 100
+    assert all(grid == account for grid, account in held_vs_account)
+    assert any(grid % D("0.00001") for grid, _ in held_vs_account)  # dust was held

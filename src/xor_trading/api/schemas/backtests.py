@@ -37,6 +37,11 @@ class CostsInput(StrictInput):
     )
     fee_bps: Decimal = Field(default=Decimal(10), description="Taker fee, basis points.")
     maker_fee_bps: Decimal | None = Field(default=None, description="Maker fee; null: fee_bps.")
+    fee_asset: Literal["quote", "received"] = Field(
+        default="quote",
+        description="Fees in the quote, or in the asset received (base on a buy, quote on a "
+        "sell, as Binance; the event path only).",
+    )
     slippage_bps: Decimal = Field(default=Decimal(0), description="Slippage on taker fills.")
     slippage_model: Literal["fixed", "volume", "volatility"] = Field(
         default="fixed",

@@ -2,6 +2,10 @@
 
 The simulated venue ships one catalog per exchange it imitates (``markets/<exchange>.json``);
 the CCXT adapter will build the same :class:`Instrument` objects from ``exchange.markets``.
+A catalog also states the exchange's commission convention, ``fee_asset``
+(:func:`exchange_fee_asset`): ``received`` for Binance (a spot buy pays its commission in
+the base asset unless BNB pays it), ``quote`` when the key is absent. Paper bots default to
+it, so a paper bot pays what the same bot pays live.
 """
 
 from __future__ import annotations
@@ -10,14 +14,16 @@ import json
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from xor_trading.core.errors import UnknownSymbolError
 from xor_trading.core.ids import Symbol
 from xor_trading.domain.instruments import Instrument
+from xor_trading.exchanges.simulated.commission import FeeAsset
 
 
 @cache
-def _catalog(exchange: str) -> dict[str, Instrument]:
+def _document(exchange: str) -> dict[str, Any]:
     try:
         text = (
             resources.files("xor_trading.exchanges.simulated.markets")
@@ -29,7 +35,13 @@ def _catalog(exchange: str) -> dict[str, Instrument]:
             f"no market catalog for exchange {exchange!r}",
             f"use one of: {', '.join(available_exchanges())}",
         ) from None
-    raw = json.loads(text)
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+@cache
+def _catalog(exchange: str) -> dict[str, Instrument]:
+    raw = _document(exchange)
     quantum = Decimal(raw["fee_quantum"])
     return {
         m["symbol"]: Instrument(
@@ -67,3 +79,9 @@ def load_instrument(exchange: str, symbol: str) -> Instrument:
 
 def list_instruments(exchange: str) -> list[Instrument]:
     return list(_catalog(exchange).values())
+
+
+def exchange_fee_asset(exchange: str) -> FeeAsset:
+    """The asset ``exchange`` charges spot commissions in (its catalog's ``fee_asset``;
+    ``quote`` when the catalog does not say). Raises UnknownSymbolError for no catalog."""
+    return FeeAsset(_document(exchange).get("fee_asset", FeeAsset.QUOTE.value))

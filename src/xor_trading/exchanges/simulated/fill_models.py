@@ -13,16 +13,20 @@ from decimal import Decimal
 from typing import Protocol
 
 from xor_trading.domain.candles import Candle
+from xor_trading.exchanges.simulated.commission import FeeAsset
 
 _BPS = Decimal(10_000)
 
 
 @dataclass(frozen=True, slots=True)
 class FeeSchedule:
-    """Maker and taker fees in basis points of the fill value (10 bps = 0.1 %)."""
+    """Maker and taker fees in basis points of the fill value (10 bps = 0.1 %), and the
+    asset they are charged in (:class:`FeeAsset`: ``quote``, or ``received``, base on a buy
+    and quote on a sell, as Binance; see ``commission.py``)."""
 
     maker_bps: Decimal = Decimal(10)
     taker_bps: Decimal = Decimal(10)
+    asset: FeeAsset = FeeAsset.QUOTE
 
     def rate(self, is_maker: bool) -> Decimal:
         return (self.maker_bps if is_maker else self.taker_bps) / _BPS

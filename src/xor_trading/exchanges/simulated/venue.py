@@ -17,6 +17,10 @@ docs/architecture.md, "Fill model"):
   candle's volume in that candle; the remainder keeps working in later candles.
 * Balances are checked at fill time; an order that cannot be paid for is rejected (or the
   rest canceled after a partial fill). Spot only: nothing is ever borrowed or withdrawn.
+* Commissions (``VenueConfig.fees``, :func:`commission`) are in the quote, or with
+  ``asset = received`` in the asset received: a buy of ``q`` credits ``q - fee`` of the base
+  (the fill's ``fee_currency`` is the base), a sell pays its fee from the quote it gets.
+  The balances move by exactly the fills' quantities, values and fees.
 * Fills inside a candle carry the candle's open time; their order follows the path.
 """
 
@@ -34,6 +38,7 @@ from xor_trading.domain.fills import Fill, Liquidity
 from xor_trading.domain.instruments import Instrument
 from xor_trading.domain.orders import Order, OrderSide, OrderType
 from xor_trading.exchanges.simulated.candle_path import candle_path
+from xor_trading.exchanges.simulated.commission import commission
 from xor_trading.exchanges.simulated.fill_models import VenueConfig
 from xor_trading.execution.ports import ReportSink, VenueCapabilities
 from xor_trading.execution.reports import (
@@ -106,6 +111,7 @@ class SimulatedVenue:
         self._config = config
         self._maker_rate = config.fees.rate(is_maker=True)
         self._taker_rate = config.fees.rate(is_maker=False)
+        self._fee_asset = config.fees.asset
         self._name = name
         self._books = {i.symbol: _Book(i, float(i.tick_size)) for i in instruments}
         self._order_symbol: dict[OrderId, Symbol] = {}
@@ -319,13 +325,16 @@ class SimulatedVenue:
             else:
                 fill_price = inst.round_price(reference * (1 - bps / _BPS), Rounding.DOWN)
         value = fill_price * qty
-        fee = inst.round_fee(value * (self._maker_rate if is_maker else self._taker_rate))
-        if not self._can_pay(inst, w.side, qty, value, fee):
+        rate = self._maker_rate if is_maker else self._taker_rate
+        fee, fee_in_base = commission(
+            w.side is _BUY, qty, value, rate, self._fee_asset, inst.fee_quantum
+        )
+        if not self._can_pay(inst, w.side, qty, value, fee, fee_in_base):
             # The order was accepted, so the venue expires it (Binance status EXPIRED).
             reason = f"insufficient balance for {w.side.value} {qty} {inst.base} at {fill_price}"
             self._remove(book, w.order_id, reason, expired=True)
             return
-        self._settle(inst, w.side, qty, value, fee)
+        self._settle(inst, w.side, qty, value, fee, fee_in_base)
         if self._volume_left is not None:
             self._volume_left -= qty
         w.remaining -= qty
@@ -342,30 +351,49 @@ class SimulatedVenue:
             fill_price,
             qty,
             fee,
-            inst.quote,
+            inst.base if fee_in_base else inst.quote,
             liquidity,
             ts_ms,
         )
         self._emit(OrderFilledReport(fill))
 
     def _can_pay(
-        self, inst: Instrument, side: OrderSide, qty: Decimal, value: Decimal, fee: Decimal
+        self,
+        inst: Instrument,
+        side: OrderSide,
+        qty: Decimal,
+        value: Decimal,
+        fee: Decimal,
+        fee_in_base: bool,
     ) -> bool:
+        """Spot: a buy needs its value (and a quote fee) in the quote; a base fee comes off
+        what the buy receives. A sell needs its quantity in the base."""
         if side is _BUY:
-            return self.balances.get(inst.quote, Decimal(0)) >= value + fee
+            cost = value if fee_in_base else value + fee
+            return self.balances.get(inst.quote, Decimal(0)) >= cost
         return (
             self.balances.get(inst.base, Decimal(0)) >= qty
             and self.balances.get(inst.quote, Decimal(0)) + value >= fee
         )
 
     def _settle(
-        self, inst: Instrument, side: OrderSide, qty: Decimal, value: Decimal, fee: Decimal
+        self,
+        inst: Instrument,
+        side: OrderSide,
+        qty: Decimal,
+        value: Decimal,
+        fee: Decimal,
+        fee_in_base: bool,
     ) -> None:
         b = self.balances
         zero = Decimal(0)
         if side is _BUY:
-            b[inst.quote] = b.get(inst.quote, zero) - value - fee
-            b[inst.base] = b.get(inst.base, zero) + qty
+            if fee_in_base:
+                b[inst.quote] = b.get(inst.quote, zero) - value
+                b[inst.base] = b.get(inst.base, zero) + qty - fee
+            else:
+                b[inst.quote] = b.get(inst.quote, zero) - value - fee
+                b[inst.base] = b.get(inst.base, zero) + qty
         else:
             b[inst.base] = b.get(inst.base, zero) - qty
             b[inst.quote] = b.get(inst.quote, zero) + value - fee

@@ -1,12 +1,15 @@
 """Paper and live, side by side (R13): the same strategy on the same candles sends the
 same order intents in both modes; the paper bot sends nothing to the venue and never has
 its key opened; a bot's mode cannot change once it has orders, so paper and live
-records never mix in one bot."""
+records never mix in one bot.
+
+The simulated Binance charges commissions in the asset received (a buy's in BTC, as
+Binance); a paper bot on Binance does the same by default (``paper_fee_asset``, ADR 0024),
+so both end with the same position, dust and base-asset fees."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +17,11 @@ import pytest
 from sqlalchemy import select
 
 from xor_trading.core.errors import ConflictError
+from xor_trading.core.ids import Symbol
+from xor_trading.core.precision import Rounding, round_to_increment
 from xor_trading.domain.bot_lifecycle import BotCommand
-from xor_trading.exchanges.simulated.binance_server import (
-    BinanceServerHandle,
-    running_binance_server,
-)
-from xor_trading.persistence.tables.orders import OrderRow
+from xor_trading.exchanges.simulated.binance_server import BinanceServerHandle
+from xor_trading.persistence.tables.orders import FillRow, OrderRow
 from xor_trading.security.envelope import EnvelopeCipher, SealedSecret
 from xor_trading.services.bot_service import BotService
 from xor_trading.services.container import Container
@@ -30,21 +32,14 @@ from xor_trading.testing.live_bots import (
     make_worker,
     running_worker,
     seed_live_bot,
-    venue_config,
     wait_until,
     zigzag_frame,
 )
 
 CANDLES = 13  # three round trips of the zigzag
-
-
-@pytest.fixture
-def venue() -> Iterator[BinanceServerHandle]:
-    """The venue charging every commission in USDT, as the paper venue does: with
-    Binance's base-asset commission on buys the live exits sell whole lots of what the
-    account received, less than the paper bot's (tests/.../test_live_base_fees.py)."""
-    with running_binance_server(venue_config(commission_in_quote=True)) as handle:
-        yield handle
+SYMBOL = Symbol("BTC/USDT")
+RATE = Decimal("0.001")  # the simulated Binance's 0.1 % (BINANCE_FEES), the paper default
+QUANTUM = Decimal("0.00000001")
 
 
 class OpeningSpy:
@@ -125,3 +120,63 @@ def test_bot_mode_cannot_change_once_it_has_orders(
             {"mode": "live", "exchange_credential_id": paper.credential_id},
         )
     assert service.get(paper.owner, paper.bot_id).mode == "paper"
+
+
+def _fills(container: Container, bot_id: str) -> list[FillRow]:
+    with container.database.read_session() as session:
+        rows = session.scalars(select(FillRow).where(FillRow.bot_id == bot_id).order_by(FillRow.at))
+        return list(rows)
+
+
+def test_paper_bot_with_fees_in_the_asset_received_ends_like_the_live_bot(
+    container: Container, venue: BinanceServerHandle
+) -> None:
+    live = seed_live_bot(container, email="live@example.test", api_key=KEY)
+    paper = seed_live_bot(container, email="paper@example.test", api_key=OTHER_KEY, mode="paper")
+    frame = zigzag_frame(venue.price(), candles_after_now=CANDLES)
+
+    async def scenario() -> dict[str, tuple[Decimal, Decimal, Decimal | None]]:
+        worker = make_worker(container, frame)
+        async with running_worker(worker) as supervisor:
+            await wait_until(
+                lambda: (
+                    all(rt.candles_seen == CANDLES for rt in worker.runtimes.values())
+                    and len(worker.runtimes) == 2
+                ),
+                timeout_s=20,
+            )
+            await asyncio.sleep(0.5)  # the last live fill is recorded
+            out = {}
+            for bot in (live, paper):
+                assembled = supervisor.held[bot.bot_id].runtime.bot
+                portfolio = assembled.kernel.portfolio
+                sim = assembled.matching_venue
+                held = None if sim is None else sim.balances.get("BTC", Decimal(0))
+                out[bot.bot_id] = (portfolio.position_quantity(SYMBOL), portfolio.holding(SYMBOL),
+                                   held)  # fmt: skip
+            return out
+
+    seen = asyncio.run(scenario())
+
+    live_fills, paper_fills = _fills(container, live.bot_id), _fills(container, paper.bot_id)
+    assert len(live_fills) >= 4
+    assert [(f.side, f.quantity, f.fee_currency) for f in live_fills] == [
+        (f.side, f.quantity, f.fee_currency) for f in paper_fills
+    ]
+    assert {(f.side, f.fee_currency) for f in paper_fills} == {("buy", "BTC"), ("sell", "USDT")}
+    # A buy's commission is 0.1 % of its quantity in BTC: the same in both modes.
+    assert [f.fee for f in live_fills if f.side == "buy"] == [
+        f.fee for f in paper_fills if f.side == "buy"
+    ]
+    # A sell's is 0.1 % of its value in USDT, at each venue's own price (the paper venue
+    # fills at the candles' opens, the simulated Binance at its replayed price).
+    for f in live_fills + paper_fills:
+        if f.side == "sell":
+            assert f.fee == round_to_increment(f.quantity * f.price * RATE, QUANTUM, Rounding.UP)
+    live_position, live_holding, _ = seen[live.bot_id]
+    paper_position, paper_holding, paper_btc = seen[paper.bot_id]
+    assert (paper_position, paper_holding) == (live_position, live_holding)
+    assert paper_holding > paper_position  # dust below one lot, left by the buys' fees
+    account = venue.account(KEY)
+    assert live_holding == account.free("BTC") + account.locked("BTC")  # the live account
+    assert paper_holding == paper_btc  # the paper venue's balance

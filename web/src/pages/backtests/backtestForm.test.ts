@@ -60,6 +60,7 @@ describe("backtest form", () => {
         slippage_bps: "0",
         slippage_model: "fixed",
         spread_bps: "0",
+        fee_asset: "quote",
       },
       from: "2025-01-01T00:00:00Z",
       to: "2025-02-01T00:00:00Z",

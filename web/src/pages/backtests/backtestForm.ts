@@ -92,6 +92,7 @@ export function backtestBody(
       // The API's defaults, spelled out because the generated type marks them required.
       slippage_model: "fixed",
       spread_bps: "0",
+      fee_asset: "quote",
     },
   };
   if (values.from !== "") body.from = `${values.from}T00:00:00Z`;

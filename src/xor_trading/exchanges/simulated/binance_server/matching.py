@@ -13,7 +13,9 @@ Rules (the simulated venue's, docs/architecture.md "Fill model", in continuous t
   An order that would trigger immediately is rejected, as Binance does.
 * Commission is charged in the asset received (base on a buy, quote on a sell), rounded
   up to 1e-8, as Binance does for an account that does not pay with BNB; rates from
-  ``VenueConfig.fees``. ``commission_in_quote`` (``BinanceServerConfig``) charges every
+  ``VenueConfig.fees`` (its ``asset`` is the simulated venue's setting and is not read
+  here), amounts from :func:`~xor_trading.exchanges.simulated.commission.commission`, the
+  simulated venue's rule. ``commission_in_quote`` (``BinanceServerConfig``) charges every
   commission in the quote instead (a buy's is taken from the free quote, which a buy that
   locked all of it can take below zero: a test switch, not a Binance behaviour). No volume
   cap: an order fills whole, unless the partial-fill fault splits it into chunks delivered
@@ -47,6 +49,8 @@ from xor_trading.exchanges.simulated.binance_server.api_error import BinanceApiE
 from xor_trading.exchanges.simulated.binance_server.faults import Fault, FaultKind
 from xor_trading.exchanges.simulated.binance_server.market_replay import MarketReplay
 from xor_trading.exchanges.simulated.binance_server.replay_clock import ReplayClock
+from xor_trading.exchanges.simulated.commission import FeeAsset
+from xor_trading.exchanges.simulated.commission import commission as commission_of
 from xor_trading.exchanges.simulated.fill_models import VenueConfig
 
 _BPS = Decimal(10_000)
@@ -103,7 +107,7 @@ class MatchingEngine:
         self._on_event = on_event
         self._maker_rate = config.fees.rate(is_maker=True)
         self._taker_rate = config.fees.rate(is_maker=False)
-        self._commission_in_quote = commission_in_quote
+        self._fee_asset = FeeAsset.QUOTE if commission_in_quote else FeeAsset.RECEIVED
         self._order_ids = {s: itertools.count(1) for s in markets}
         self._last_trade_id = dict.fromkeys(markets, 0)
         self._sequence = itertools.count(1)
@@ -259,24 +263,23 @@ class MatchingEngine:
         inst = self.market(order.symbol).instrument
         rate = self._maker_rate if is_maker else self._taker_rate
         quote_qty = qty * price
+        # The simulated venue's rule (commission.py), so paper and live pay the same.
+        commission, in_base = commission_of(
+            order.side == "BUY", qty, quote_qty, rate, self._fee_asset, _FEE_QUANTUM
+        )
+        commission_asset = inst.base if in_base else inst.quote
         if order.side == "BUY":
             release = qty * order.lock_price
             account.balance(inst.quote).locked -= release
             account.balance(inst.quote).free += release - quote_qty
-            if self._commission_in_quote:
-                commission = round_to_increment(quote_qty * rate, _FEE_QUANTUM, Rounding.UP)
-                commission_asset = inst.quote
+            if in_base:  # Binance: the commission comes off what the buy receives
+                account.balance(inst.base).free += qty - commission
+            else:
                 account.balance(inst.quote).free -= commission
                 account.balance(inst.base).free += qty
-            else:  # Binance: the commission comes off what the buy receives
-                commission = round_to_increment(qty * rate, _FEE_QUANTUM, Rounding.UP)
-                commission_asset = inst.base
-                account.balance(inst.base).free += qty - commission
         else:
             release = qty
             account.balance(inst.base).locked -= qty
-            commission = round_to_increment(quote_qty * rate, _FEE_QUANTUM, Rounding.UP)
-            commission_asset = inst.quote
             account.balance(inst.quote).free += quote_qty - commission
         order.locked_left -= release
         now_wall = self._wall.now_ms()

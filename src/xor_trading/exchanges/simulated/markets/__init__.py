@@ -2,8 +2,9 @@
 
 from xor_trading.exchanges.simulated.catalog import (
     available_exchanges,
+    exchange_fee_asset,
     list_instruments,
     load_instrument,
 )
 
-__all__ = ["available_exchanges", "list_instruments", "load_instrument"]
+__all__ = ["available_exchanges", "exchange_fee_asset", "list_instruments", "load_instrument"]
