@@ -177,6 +177,7 @@ def bot_spec_header(
             "fees": {
                 "maker_bps": str(venue.fees.maker_bps),
                 "taker_bps": str(venue.fees.taker_bps),
+                "asset": venue.fees.asset.value,
             },
             "slippage": repr(venue.slippage),
             "spread_bps": str(venue.spread_bps),

@@ -20,7 +20,10 @@ bot is assembled and what an earlier run left is restored. :class:`BotRuntime` d
   time the port signals its private stream dropped and each time it is connected again,
   with every new order refused (rule ``reconciling``) from the signal until the gate that
   followed the last signal passed. A mismatch that persists (two runs in a row) halts the
-  bot the same way.
+  bot the same way. What the private stream looks like to the owner (connected,
+  reconnecting, stalled; orders held or not) is published on the bot's bus by
+  :class:`~xor_trading.runtime.stream_health.StreamHealth` at each signal, at each wake of
+  the watch and once the resync after a signal passed; :meth:`LiveSession.close` ends it.
 * :meth:`LiveSession.cancel_all` (kill switch, stop): every open order of the bot is
   cancelled and the venue is asked again until it lists none of them (venue-confirmed),
   re-cancelling what is still open, within ``cancel_all_timeout_s``.
@@ -68,6 +71,7 @@ from xor_trading.execution.reconciliation_result import (
 from xor_trading.execution.venue_state import VenueBalance, VenueOrder, VenueTrade
 from xor_trading.runtime.bot_assembly import AssembledBot
 from xor_trading.runtime.command_guard import CommandGuard
+from xor_trading.runtime.stream_health import StreamHealth
 
 __all__ = [
     "LiveSession",
@@ -203,6 +207,8 @@ class LiveSession:
         self.cursors_ms: dict[Symbol, int] = dict(cursors)
         self._baseline = baseline
         self._reconnected = asyncio.Event()
+        self._resync_pending = False  # signalled, and the gate after the last signal not passed
+        self.health = StreamHealth(kernel.bus, bot.clock)
         self.last_result: ReconciliationResult | None = None
         venue.reconnects.listen(self._on_reconnect)
         for order in kernel.execution.cache.all():
@@ -220,8 +226,13 @@ class LiveSession:
         await self._port.start()
 
     async def close(self) -> None:
-        """Stop the port's tasks and close its connections."""
+        """Stop the port's tasks and close its connections; the stream's health ends."""
+        self.health.end()
         await self._port.close()
+
+    def observe_stream(self) -> None:
+        """Report the private stream's state now (published only when it changed)."""
+        self.health.observe(self._port.stream_status, resync_pending=self._resync_pending)
 
     # -- the gate -------------------------------------------------------------------------
 
@@ -336,7 +347,9 @@ class LiveSession:
             "the exchange's private stream dropped or reconnected: the bot resyncs with the "
             "exchange before it sends a new order"
         )
+        self._resync_pending = True
         self._reconnected.set()
+        self.observe_stream()  # the drop is reported now, not after the resync
 
     async def watch(self) -> None:
         """In-flight checks, periodic full checks and resyncs after reconnects, until
@@ -346,6 +359,7 @@ class LiveSession:
         next_full = time.monotonic() + cfg.full_check_every_s
         mismatches = 0
         while True:
+            self.observe_stream()  # e.g. the first connection, which is not signalled
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._reconnected.wait(), interval_s)
             if self._reconnected.is_set():
@@ -353,6 +367,7 @@ class LiveSession:
                 await self.gate("after the private stream dropped or reconnected")
                 if not self._reconnected.is_set():  # else: signalled again during the gate
                     self._guard.reconciling_reason = None
+                    self._resync_pending = False
                 next_full = time.monotonic() + cfg.full_check_every_s
                 continue
             if time.monotonic() >= next_full:

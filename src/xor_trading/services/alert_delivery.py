@@ -111,6 +111,7 @@ class AlertEvent(StrEnum):
     BOT_STATUS = "bot_status"
     RISK_EVENTS = "risk_events"
     DAILY_SUMMARY = "daily_summary"
+    EXCHANGE_STREAM = "exchange_stream"  # a live bot's private stream dropped or recovered
 
 
 TEST_EVENT = "test"  # the event of a test message (POST /alert-channels/{id}/test)

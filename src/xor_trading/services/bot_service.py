@@ -48,6 +48,7 @@ from xor_trading.services.container import Container
 from xor_trading.services.kill_switch_service import assert_not_killed
 from xor_trading.services.platform_risk_service import check_risk_within_caps
 from xor_trading.services.principal import Principal
+from xor_trading.services.private_stream_status import PrivateStreamView, private_stream_views
 from xor_trading.services.stream_events import publish_bot_status
 
 __all__ = [
@@ -66,7 +67,9 @@ REASON_MAX = 255
 
 @dataclass(frozen=True, slots=True)
 class BotView:
-    """A bot as its owner sees it, with the configuration in force (stored form)."""
+    """A bot as its owner sees it, with the configuration in force (stored form) and its
+    private stream (services/private_stream_status.py: ``None`` for a live bot no worker
+    runs now)."""
 
     id: str
     name: str
@@ -82,6 +85,7 @@ class BotView:
     config: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    private_stream: PrivateStreamView | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +149,7 @@ def _loads(text: str) -> dict[str, Any]:
     return loaded
 
 
-def _bot_view(row: BotRow, config_text: str) -> BotView:
+def _bot_view(row: BotRow, config_text: str, stream: PrivateStreamView | None) -> BotView:
     return BotView(
         id=row.id,
         name=row.name,
@@ -161,6 +165,7 @@ def _bot_view(row: BotRow, config_text: str) -> BotView:
         config=_loads(config_text),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        private_stream=stream,
     )
 
 
@@ -241,10 +246,14 @@ class BotService:
             raise AssertionError(f"bot {bot_id} has no version {row.config_version}")
         return row, version.config
 
+    def _view(self, session: DbSession, row: BotRow, config_text: str) -> BotView:
+        stream = private_stream_views(session, [row], self._now())[row.id]
+        return _bot_view(row, config_text, stream)
+
     def get(self, principal: Principal, bot_id: str) -> BotView:
         """The caller's bot ``bot_id``; :class:`NotFoundError` otherwise (also for others')."""
         with self._db.read_session() as session:
-            return _bot_view(*self._current(session, principal.user_id, bot_id))
+            return self._view(session, *self._current(session, principal.user_id, bot_id))
 
     def list_bots(
         self,
@@ -272,7 +281,8 @@ class BotService:
                 strategy=strategy,
             )
             configs = bots_repo.current_configs(session, principal.user_id, [r.id for r in rows])
-            return [_bot_view(row, configs[row.id]) for row in rows], total
+            streams = private_stream_views(session, rows, self._now())
+            return [_bot_view(row, configs[row.id], streams[row.id]) for row in rows], total
 
     def list_versions(
         self, principal: Principal, bot_id: str, *, limit: int, offset: int
@@ -375,7 +385,7 @@ class BotService:
                     "version": 1,
                 },
             )
-            return _bot_view(row, text)
+            return self._view(session, row, text)
 
     def update(
         self,
@@ -515,7 +525,7 @@ class BotService:
                     "step_up": bool(reasons),
                 },
             )
-            return _bot_view(row, text)
+            return self._view(session, row, text)
 
     def delete(self, principal: Principal, bot_id: str) -> None:
         """Delete the bot (its rows stay for the orders and trades that refer to it).
@@ -578,7 +588,7 @@ class BotService:
                 target_id=bot_id,
                 details={"from_state": current.value, "to_state": target.value},
             )
-            view = _bot_view(*self._current(session, owner_id, bot_id))
+            view = self._view(session, *self._current(session, owner_id, bot_id))
         self._publish(owner_id, bot_id, target, note)
         return view
 
@@ -598,7 +608,7 @@ class BotService:
             current = BotState(row.state)
             transition(current, target)
             self._move(session, row, current, target, reason=note, actor_id=None)
-            view = _bot_view(*self._current(session, owner_id, bot_id))
+            view = self._view(session, *self._current(session, owner_id, bot_id))
         self._publish(owner_id, bot_id, target, note)
         return view
 

@@ -33,6 +33,21 @@ publisher about each closed round trip through its ``on_trade_closed`` hook
 (:meth:`BotStreamPublisher.trade_closed`, inside the transaction); the PnL is published
 by the ``OrderFilled`` handler, after that transaction committed.
 
+State changes (``bots.<id>.status``, published by the bot service when the worker records
+a move) come after the fills and order updates that caused them: the lifecycle tracker
+moves *inside* the bus event that causes the move (a fill publishes the position change
+that opens or closes a position, and can trip the drawdown breaker: ``halted``), before
+the recorder and this publisher handle that event; the worker records the move at the
+event loop's next turn (``PersistedLifecycle`` in ``services/bot_worker.py``), once the
+whole event was handled, so a subscriber sees ``fill``, the order's ``filled``, then
+``position_open``.
+
+Candles while paused: still published. A paused bot still consumes its candles (its
+exits, stops and targets are managed on them) and its page keeps its live chart; a
+candle is market data, published once per worker and market whichever bot saw it first
+(:class:`CandleOnce`), not an action of the bot. Skipping it when every bot of the market
+is paused would leave those charts still for nothing (one message a candle per market).
+
 Best effort, never raised into the bot: a failure of the hub (``publish_event`` logs it)
 or of the reads behind a message is logged and the bot carries on; its records are
 already committed. The database stays the source of truth (a subscriber that reconnects

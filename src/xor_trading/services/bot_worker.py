@@ -36,7 +36,16 @@ database and, for each bot it acquires, builds the runtime:
   :attr:`BotWorker.candles`); best effort, never raised into the bot.
 * **Lifecycle.** Every move is recorded with ``record_runtime_transition``; ``halted``
   and ``error`` are also delivered as critical alerts (``AlertDeliveryService.deliver``,
-  in a thread: deliveries do network I/O).
+  in a thread: deliveries do network I/O). A move is recorded (and streamed) at the event
+  loop's next turn, once the bus event that caused it has been handled to the end: the
+  fill that opened a position or tripped a breaker is committed and on the stream before
+  the state it caused (:class:`PersistedLifecycle`).
+* **Private stream** (live bots). A
+  :class:`~xor_trading.services.private_stream_reporter.PrivateStreamReporter` per run
+  records the stream's state for the API and alerts the owner when it drops, stalls or
+  recovers, with one :class:`~xor_trading.services.stream_alert_rule.StreamAlertRule` per
+  bot for the life of the worker (at most one drop warning per bot per 5 minutes), its
+  I/O on one thread of the worker (:attr:`BotWorker.stream_io`).
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -98,6 +108,8 @@ from xor_trading.services.kill_switch_service import (
     is_trading_allowed,
     switches_affecting,
 )
+from xor_trading.services.private_stream_reporter import PrivateStreamReporter
+from xor_trading.services.stream_alert_rule import StreamAlertRule
 
 __all__ = [
     "FEE_BALANCE_RULE",
@@ -167,6 +179,7 @@ def spec_from_config(
         sizing=config.sizing,
         exits=config.exits,
         stake=options.stake,
+        paper_venue=config.paper_venue_config(),
     )
     quote = quote_of(spec)
     return _with_balances(spec, {quote: options.paper_balance})
@@ -397,6 +410,22 @@ class PersistedLifecycle:
         self.bot_id = bot_id
 
     def transition(self, target: BotState, reason: str) -> None:
+        """Record the move at the event loop's next turn (at once without a running loop).
+
+        The tracker moves inside the bus event that caused the move (a fill publishes the
+        position change that opens a position; a fill can trip the drawdown breaker), and
+        the recorder and the stream publisher handle that event after the tracker. Deferred
+        to the next turn, the whole event has been handled first: the fill is committed
+        and on the stream before the state it caused. Moves keep their order (FIFO).
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._record(target, reason)
+            return
+        loop.call_soon(self._record, target, reason)
+
+    def _record(self, target: BotState, reason: str) -> None:
         try:
             BotService(self._container).record_runtime_transition(
                 self.owner_id, self.bot_id, target, reason=reason
@@ -404,6 +433,9 @@ class PersistedLifecycle:
         except (ConflictError, NotFoundError) as exc:
             # Moved meanwhile (stopped, paused by its owner): the supervisor follows.
             logger.info("bot %s not moved to %s: %s", self.bot_id, target.value, exc.message)
+            return
+        except Exception:  # the database is down: the supervisor corrects the runtime
+            logger.exception("could not record the move of bot %s to %s", self.bot_id, target)
             return
         if target in (BotState.HALTED, BotState.ERROR):
             self._alert(f"bot {self.bot_id} is {target.value}: {reason}")
@@ -445,6 +477,32 @@ class BotWorker:
         self._bot_clock = bot_clock or (lambda _spec: container.clock)
         self.runtimes: dict[str, BotRuntime] = {}  # the latest runtime built per bot
         self.candles = CandleOnce()  # each closed candle is streamed once by this process
+        self.stream_alert_rules: dict[str, StreamAlertRule] = {}  # per live bot, kept
+        self._stream_io: ThreadPoolExecutor | None = None
+
+    @property
+    def stream_io(self) -> ThreadPoolExecutor:
+        """The one thread of this worker that records private stream states and delivers
+        their alerts, in order (created with the first live bot)."""
+        if self._stream_io is None:
+            self._stream_io = ThreadPoolExecutor(1, thread_name_prefix="xor-private-stream")
+        return self._stream_io
+
+    def _report_private_stream(self, bot: AssembledBot, lease: Lease, bot_name: str) -> None:
+        spec = bot.spec
+        rule = self.stream_alert_rules.get(spec.bot_id)
+        if rule is None:
+            rule = self.stream_alert_rules[spec.bot_id] = StreamAlertRule(bot_name, spec.exchange)
+        rule.bot_name, rule.exchange = bot_name, spec.exchange
+        PrivateStreamReporter(
+            self.container,
+            owner_id=spec.owner_id,
+            bot_id=spec.bot_id,
+            fencing_token=lease.fencing_token,
+            rule=rule,
+            clock=bot.clock,
+            io=self.stream_io,
+        ).attach(bot.kernel.bus)
 
     def supervisor(self) -> Supervisor:
         o = self.options
@@ -565,7 +623,11 @@ class BotWorker:
             )
             guard.attach(bot.kernel)
             _restore(session, bot, start)
+            bot_row = restart_repo.bot_row(session, bot_id)
+            bot_name = bot_id if bot_row is None else bot_row.name
         session_of_live = None if live is None else live.session(bot, guard)
+        if session_of_live is not None:
+            self._report_private_stream(bot, lease, bot_name)
         stream = BotStreamPublisher(
             self.container, bot, candles=self.candles, live=lambda: not guard.warming_up
         )

@@ -1,7 +1,8 @@
 """A paper bot run by the worker announces, on the stream, its order updates, fills, the
 PnL of each closed round trip and the live candles it consumed: in order, after the
-records are committed, with the exact amounts of the backtest on the same candles. A hub
-that fails stops nothing; a candle seen by two bots of one market is announced once."""
+records are committed, with the exact amounts of the backtest on the same candles; a state
+change comes after the fill or order that caused it; a paused bot's candles still go out.
+A hub that fails stops nothing; a candle seen by two bots of one market is announced once."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from xor_trading.data.samples import SAMPLES_DIR
 from xor_trading.domain.bot_lifecycle import BotCommand
 from xor_trading.domain.users import Role
 from xor_trading.exchanges.simulated.catalog import load_instrument
+from xor_trading.exchanges.simulated.commission import FeeAsset
 from xor_trading.persistence.database import Database
 from xor_trading.persistence.tables.orders import FillRow, OrderRow
 from xor_trading.persistence.tables.trades import TradeRow
@@ -144,7 +146,13 @@ def backtest() -> Any:
         load_instrument("binance", "BTC/USDT"),
         SmaCross,
         SmaCrossConfig(fast=3, slow=8),
-        BacktestConfig(capital=Decimal(10_000), stake=STAKE, risk=RiskConfig.disabled()),
+        # Fees in the asset received, as a paper bot on Binance pays them (ADR 0024).
+        BacktestConfig(
+            capital=Decimal(10_000),
+            stake=STAKE,
+            risk=RiskConfig.disabled(),
+            fee_asset=FeeAsset.RECEIVED,
+        ),
     )
 
 
@@ -227,6 +235,49 @@ def test_the_streamed_order_and_fill_are_the_committed_rows(container: Container
         }
         first = min(fill_rows, key=lambda f: f.at)
         assert fills[first.id]["at"] == first.at.isoformat().replace("+00:00", "Z")
+
+
+def test_a_state_caused_by_a_fill_or_an_order_is_streamed_after_it(container: Container) -> None:
+    bot = started_bot(container)
+    status, fills, orders = (f"bots.{bot.bot_id}.{t}" for t in ("status", "fills", "orders"))
+    received = run_bots(container, [bot], [status, fills, orders])
+
+    def shown(channel: str, message: dict[str, Any]) -> str:
+        if channel == status:
+            return str(message["state"])
+        if channel == fills:
+            return f"fill {message['fill']['side']}"
+        return f"order {message['order']['status']}"
+
+    # The entry's orders before the signal they caused, each fill (and its order's update)
+    # before the position it opened or closed.
+    round_trip = [
+        "order submitted", "order accepted", "signal_detected", "fill buy", "order filled",
+        "position_open", "order submitted", "order accepted", "fill sell", "order filled",
+        "position_closed", "monitoring",
+    ]  # fmt: skip
+    assert [shown(c, m) for c, m in received] == ["monitoring", *round_trip, *round_trip]
+
+
+def test_a_paused_bot_still_streams_its_markets_candles(container: Container) -> None:
+    # A paused bot keeps consuming candles (its exits, stops and targets are managed on
+    # them) and its page keeps its live chart: market candles are not paused.
+    bot = started_bot(container)
+    BotService(container).command(
+        Principal(bot.owner_id, Role.TRADER), bot.bot_id, BotCommand.PAUSE
+    )
+
+    received = run_bots(container, [bot], channels_of(bot))
+
+    frame = sample_frame()
+    candles = [m["ts_ms"] for c, m in received if c == CANDLE_CHANNEL]
+    assert candles == [int(t) for t in frame.ts_ms[WARMUP:CANDLES]]
+    # Its entries are refused while paused (announced as denied orders); nothing fills.
+    others = [
+        (kind(c), m.get("order", {}).get("status")) for c, m in received if kind(c) != "candles"
+    ]
+    assert len(others) == 2  # the two entries of these candles
+    assert set(others) == {("orders", "denied")}
 
 
 # -- failures and sharing ---------------------------------------------------------------

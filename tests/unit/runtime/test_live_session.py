@@ -17,6 +17,7 @@ from xor_trading.core.clock import TestClock
 from xor_trading.core.ids import OrderId, StrategyId, Symbol
 from xor_trading.domain.commands import SubmitOrder
 from xor_trading.domain.orders import Order, OrderSide, OrderStatus, OrderType
+from xor_trading.exchanges.ccxt_client.live_port import PrivateStreamStatus
 from xor_trading.execution.reconciliation_config import ReconciliationConfig
 from xor_trading.execution.reconciliation_result import ReconciliationStatus
 from xor_trading.execution.unknown_resolution import UnknownResolutionConfig
@@ -30,6 +31,11 @@ from xor_trading.runtime.live_session import (
     LiveTradingHaltedError,
     LiveVenue,
     ReconnectSignal,
+)
+from xor_trading.runtime.stream_health import (
+    PrivateStreamChanged,
+    PrivateStreamEnded,
+    PrivateStreamState,
 )
 from xor_trading.testing.scripted_account import ScriptedAccount
 
@@ -50,6 +56,7 @@ class ScriptedLivePort(ScriptedAccount):
         self.tracked: list[tuple[OrderId, str, bool]] = []
         self.lose_first_cancel: set[OrderId] = set()
         self.started = self.closed = False
+        self.stream_status = PrivateStreamStatus(connected=True, drops=0, stalls=0, events=0)
 
     def track(self, order: Order, client_order_id: str, *, unknown: bool = False) -> None:
         self.tracked.append((order.order_id, client_order_id, unknown))
@@ -224,6 +231,45 @@ def test_reconnect_refuses_new_orders_until_the_resync_passed() -> None:
 
     assert (during, after) == (False, True)
     assert [c[0] for c in port.calls].count("fetch_balances") == 3  # baseline, gate, resync
+
+
+def test_a_drop_is_published_at_once_with_orders_held_and_connected_once_resynced() -> None:
+    session, port, _, guard, clock = make_session()
+    run(session.gate("at startup"))
+    guard.warming_up = False
+    changes: list[PrivateStreamChanged] = []
+    session.bot.kernel.bus.subscribe(PrivateStreamChanged, changes.append)
+    ended: list[PrivateStreamEnded] = []
+    session.bot.kernel.bus.subscribe(PrivateStreamEnded, ended.append)
+
+    async def scenario() -> list[PrivateStreamChanged]:
+        watcher = asyncio.create_task(session.watch())
+        await asyncio.sleep(0.02)  # the watch reports the stream connected
+        clock.advance(1_000)
+        port.stream_status = PrivateStreamStatus(connected=False, drops=1, stalls=0, events=0)
+        session.venue.reconnects()  # the port's drop signal
+        at_signal = list(changes)
+        clock.advance(2_000)
+        port.stream_status = PrivateStreamStatus(connected=True, drops=1, stalls=0, events=0)
+        session.venue.reconnects()  # connected again
+        while guard.reconciling_reason is not None:
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.02)
+        watcher.cancel()
+        await session.close()
+        return at_signal
+
+    at_signal = run(scenario())
+
+    up = PrivateStreamChanged(PrivateStreamState.CONNECTED, False, 0, 0, T0_MS, None)
+    down = PrivateStreamChanged(
+        PrivateStreamState.RECONNECTING, True, 1, 0, T0_MS + 1_000, T0_MS + 1_000
+    )
+    assert at_signal == [up, down]  # the drop is published at the signal, not after the resync
+    assert changes[-1] == PrivateStreamChanged(
+        PrivateStreamState.CONNECTED, False, 1, 0, T0_MS + 3_000, T0_MS + 1_000
+    )
+    assert ended == [PrivateStreamEnded(T0_MS + 3_000)]
 
 
 def test_cancel_all_asks_again_until_the_venue_lists_no_open_order_of_the_bot() -> None:

@@ -1699,7 +1699,7 @@ export interface components {
          * @description What a channel can subscribe to.
          * @enum {string}
          */
-        AlertEvent: "fills" | "bot_status" | "risk_events" | "daily_summary";
+        AlertEvent: "fills" | "bot_status" | "risk_events" | "daily_summary" | "exchange_stream";
         /**
          * AuditEntryPublic
          * @description One audited action; ``hash`` lets an auditor check the chain independently.
@@ -2064,6 +2064,8 @@ export interface components {
              * @description Unique among your bots.
              */
             name: string;
+            /** @description Paper mode: fees in the quote, or in the asset received (base on a buy, quote on a sell); null: the exchange's convention (Binance: received). */
+            paper_fee_asset?: components["schemas"]["FeeAsset"] | null;
             /**
              * Params
              * @description Strategy parameters, as its JSON Schema describes; missing: defaults.
@@ -2135,6 +2137,8 @@ export interface components {
             mode: components["schemas"]["BotMode"];
             /** Name */
             name: string;
+            /** @description Paper bots: not_applicable. Live bots: the state its worker reported, or null when no worker runs the bot now. */
+            private_stream: components["schemas"]["PrivateStreamPublic"] | null;
             /**
              * Risk Profile
              * @description default, custom or disabled.
@@ -2193,6 +2197,11 @@ export interface components {
             to_state: components["schemas"]["BotState"];
         };
         /**
+         * BotStreamState
+         * @enum {string}
+         */
+        BotStreamState: "connected" | "reconnecting" | "stalled" | "not_applicable";
+        /**
          * BotUpdate
          * @description A change of configuration: give only what changes. Saved as a new version.
          *
@@ -2213,6 +2222,8 @@ export interface components {
             mode?: components["schemas"]["BotMode"] | null;
             /** Name */
             name?: string | null;
+            /** @description null: the exchange's convention. */
+            paper_fee_asset?: components["schemas"]["FeeAsset"] | null;
             /**
              * Params
              * @description Only the keys to change; the others keep their current values (on creation: defaults).
@@ -2371,6 +2382,13 @@ export interface components {
              */
             capital: number | string;
             /**
+             * Fee Asset
+             * @description Fees in the quote, or in the asset received (base on a buy, quote on a sell, as Binance; the event path only).
+             * @default quote
+             * @enum {string}
+             */
+            fee_asset: "quote" | "received";
+            /**
              * Fee Bps
              * @description Taker fee, basis points.
              * @default 10
@@ -2423,6 +2441,13 @@ export interface components {
              * @default 10000
              */
             capital: string;
+            /**
+             * Fee Asset
+             * @description Fees in the quote, or in the asset received (base on a buy, quote on a sell, as Binance; the event path only).
+             * @default quote
+             * @enum {string}
+             */
+            fee_asset: "quote" | "received";
             /**
              * Fee Bps
              * @description Taker fee, basis points.
@@ -2849,6 +2874,12 @@ export interface components {
              */
             take_profit_pct?: string | null;
         };
+        /**
+         * FeeAsset
+         * @description The asset spot commissions are charged in (see the module).
+         * @enum {string}
+         */
+        FeeAsset: "quote" | "received";
         /**
          * FeeChargePublic
          * @description The platform fee of one closed trade.
@@ -4005,6 +4036,37 @@ export interface components {
             meaning: string;
             /** Price */
             price: number;
+        };
+        /**
+         * PrivateStreamPublic
+         * @description A bot's private stream of orders and fills (its exchange connection).
+         *
+         *     ``connected``: connected and resynced. ``reconnecting``: down (dropped, or not connected
+         *     yet), or back and resyncing. ``stalled``: the same after a stall (connected, but no
+         *     longer delivering the exchange's events). ``not_applicable``: a paper bot.
+         */
+        PrivateStreamPublic: {
+            /**
+             * Changed At Ms
+             * @description When the state last changed (epoch ms); null for a paper bot.
+             */
+            changed_at_ms: number | null;
+            /**
+             * Drops
+             * @description Outages since this run started (stalls included).
+             */
+            drops: number;
+            /**
+             * Orders Held
+             * @description New orders are held until the bot has resynced with the exchange.
+             */
+            orders_held: boolean;
+            /**
+             * Stalls
+             * @description Outages found as stalls since this run started.
+             */
+            stalls: number;
+            state: components["schemas"]["BotStreamState"];
         };
         /** ProfilePublic */
         ProfilePublic: {

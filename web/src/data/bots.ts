@@ -25,11 +25,15 @@ export function useStrategies() {
   });
 }
 
+/** How often a live bot is read again: its private stream's state is not on the stream. */
+export const LIVE_BOT_REFRESH_MS = 15_000;
+
 export function useBot(botId: string) {
   const { api } = useServices();
   return useQuery({
     queryKey: queryKeys.bot(botId),
     queryFn: () => unwrap(api.GET("/api/v1/bots/{bot_id}", { params: { path: { bot_id: botId } } })),
+    refetchInterval: (query) => (query.state.data?.mode === "live" ? LIVE_BOT_REFRESH_MS : false),
   });
 }
 

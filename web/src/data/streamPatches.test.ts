@@ -18,6 +18,7 @@ function bot(id: string, state: Schemas["BotState"]): Schemas["BotPublic"] {
     config: {},
     created_at: "2025-01-01T00:00:00Z",
     updated_at: "2025-01-01T00:00:00Z",
+    private_stream: { state: "not_applicable", orders_held: false, drops: 0, stalls: 0, changed_at_ms: null },
   };
 }
 

@@ -198,6 +198,12 @@ export const en = {
   "bots.detail.orders": "Recent orders (live)",
   "bots.detail.fills": "Recent fills (live)",
   "bots.detail.history": "State history",
+  "bots.stream.connected": "exchange connected",
+  "bots.stream.reconnecting": "exchange reconnecting",
+  "bots.stream.stalled": "exchange stream stalled",
+  "bots.stream.held": "orders held",
+  "bots.stream.title":
+    "The exchange's private stream of orders and fills: {drops} drop(s), {stalls} stall(s) since the bot started.",
   "bots.detail.versions": "Configuration history",
   "bots.detail.diff": "Differences from version {old} to version {new}",
   "bots.detail.diffOld": "Compare version",

@@ -201,6 +201,12 @@ export const fr: Record<MessageKey, string> = {
   "bots.detail.orders": "Ordres récents (en direct)",
   "bots.detail.fills": "Exécutions récentes (en direct)",
   "bots.detail.history": "Historique des états",
+  "bots.stream.connected": "plateforme connectée",
+  "bots.stream.reconnecting": "reconnexion à la plateforme",
+  "bots.stream.stalled": "flux de la plateforme bloqué",
+  "bots.stream.held": "ordres en attente",
+  "bots.stream.title":
+    "Flux privé des ordres et exécutions de la plateforme : {drops} coupure(s), {stalls} blocage(s) depuis le démarrage du bot.",
   "bots.detail.versions": "Historique de la configuration",
   "bots.detail.diff": "Différences de la version {old} à la version {new}",
   "bots.detail.diffOld": "Comparer la version",

@@ -14,12 +14,14 @@ from pydantic import Field
 
 from xor_trading.api.schemas.common import PublicModel, StrictInput
 from xor_trading.domain.bot_lifecycle import BotState
+from xor_trading.exchanges.simulated.commission import FeeAsset
 from xor_trading.services.bot_config import (
     MAX_SYMBOL_LENGTH,
     MAX_SYMBOLS,
     SUPPORTED_TIMEFRAMES,
     BotMode,
 )
+from xor_trading.services.private_stream_status import BotStreamState
 
 Symbol = Annotated[str, Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)]
 
@@ -60,6 +62,11 @@ class BotCreate(StrictInput):
         default=BotMode.PAPER, description="paper, or live (needs a key and a fresh MFA)."
     )
     exchange: str = Field(default="binance", max_length=32, description="The venue.")
+    paper_fee_asset: FeeAsset | None = Field(
+        default=None,
+        description="Paper mode: fees in the quote, or in the asset received (base on a buy, "
+        "quote on a sell); null: the exchange's convention (Binance: received).",
+    )
     exchange_credential_id: str | None = Field(
         default=None, pattern=ID_PATTERN, description="Your exchange key, required for live."
     )
@@ -89,6 +96,9 @@ class BotUpdate(_Reason):
     timeframe: str | None = Field(default=None, max_length=8)
     mode: BotMode | None = None
     exchange: str | None = Field(default=None, max_length=32)
+    paper_fee_asset: FeeAsset | None = Field(
+        default=None, description="null: the exchange's convention."
+    )
     exchange_credential_id: str | None = Field(default=None, pattern=ID_PATTERN)
     risk: dict[str, Any] | None = Field(default=None, description=_SECTION)
     sizing: dict[str, Any] | None = Field(default=None, description=_SECTION)
@@ -101,6 +111,25 @@ class BotCommandInput(_Reason):
 
 class BotRollbackInput(_Reason):
     """Optional body of a rollback."""
+
+
+class PrivateStreamPublic(PublicModel):
+    """A bot's private stream of orders and fills (its exchange connection).
+
+    ``connected``: connected and resynced. ``reconnecting``: down (dropped, or not connected
+    yet), or back and resyncing. ``stalled``: the same after a stall (connected, but no
+    longer delivering the exchange's events). ``not_applicable``: a paper bot.
+    """
+
+    state: BotStreamState
+    orders_held: bool = Field(
+        description="New orders are held until the bot has resynced with the exchange."
+    )
+    drops: int = Field(description="Outages since this run started (stalls included).")
+    stalls: int = Field(description="Outages found as stalls since this run started.")
+    changed_at_ms: int | None = Field(
+        description="When the state last changed (epoch ms); null for a paper bot."
+    )
 
 
 class BotPublic(PublicModel):
@@ -120,6 +149,10 @@ class BotPublic(PublicModel):
     config: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    private_stream: PrivateStreamPublic | None = Field(
+        description="Paper bots: not_applicable. Live bots: the state its worker reported, "
+        "or null when no worker runs the bot now."
+    )
 
 
 class BotVersionPublic(PublicModel):

@@ -15,7 +15,7 @@ webhook    ``{"url", "signing_secret"}`` (secret may be   the URL's host
 
 ``secret_tail`` keeps the last characters of the token (Telegram) or URL (Discord,
 webhook) to show them masked (``****abcd``). ``events`` is a JSON list of event kinds
-(``fills``, ``bot_status``, ``risk_events``, ``daily_summary``).
+(``fills``, ``bot_status``, ``risk_events``, ``daily_summary``, ``exchange_stream``).
 
 ``alert_deliveries`` records every attempt: ``status`` ``sent``, ``failed`` (the receiver
 or the network failed) or ``refused`` (XOR would not connect: the URL fails the SSRF

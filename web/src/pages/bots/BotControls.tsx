@@ -1,7 +1,8 @@
 /**
- * A bot's state badge and its lifecycle buttons (start, stop, pause, resume), each
- * enabled only where the state allows it (botStates.ts), with an optional reason kept in
- * the state history. A refusal shows the API's sentence (e.g. 409 naming the state).
+ * A bot's state badge (and, for a live bot that runs, its exchange stream's badge) and its
+ * lifecycle buttons (start, stop, pause, resume), each enabled only where the state allows
+ * it (botStates.ts), with an optional reason kept in the state history. A refusal shows
+ * the API's sentence (e.g. 409 naming the state).
  */
 import { useId, useState } from "react";
 import type { Schemas } from "../../api/client";
@@ -12,6 +13,7 @@ import { ErrorNotice } from "../../shared/ErrorNotice";
 import { useAction } from "../../shared/useAction";
 import { commandAllowed } from "./botStates";
 import { StateBadge } from "./StateBadge";
+import { StreamBadge } from "./StreamBadge";
 
 const COMMANDS: ReadonlyArray<{ command: BotCommand; label: MessageKey }> = [
   { command: "start", label: "bots.detail.start" },
@@ -31,7 +33,8 @@ export function BotControls(props: { bot: Schemas["BotPublic"] }) {
   return (
     <div className="toolbar">
       <span>
-        {t("bots.detail.state")}: <StateBadge state={bot.state} testId="bot-state" />
+        {t("bots.detail.state")}: <StateBadge state={bot.state} testId="bot-state" />{" "}
+        <StreamBadge stream={bot.private_stream} />
       </span>
       {COMMANDS.map(({ command: name, label }) => (
         <button

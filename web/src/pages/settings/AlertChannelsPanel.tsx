@@ -46,6 +46,7 @@ const EVENT_LABEL: Record<Schemas["AlertEvent"], MessageKey> = {
   bot_status: "channels.event.bot_status",
   risk_events: "channels.event.risk_events",
   daily_summary: "channels.event.daily_summary",
+  exchange_stream: "channels.event.exchange_stream",
 };
 
 export function AlertChannelsPanel() {

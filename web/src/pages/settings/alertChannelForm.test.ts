@@ -76,7 +76,7 @@ describe("alert channel form", () => {
     };
     expect(alertChannelBody(draft)).toEqual({
       label: "ops",
-      events: ["risk_events", "bot_status"],
+      events: ["risk_events", "bot_status", "exchange_stream"],
       enabled: true,
       kind: "telegram",
       chat_id: "42",
@@ -84,7 +84,7 @@ describe("alert channel form", () => {
     });
     expect(alertChannelBody({ ...draft, kind: "email" })).toEqual({
       label: "ops",
-      events: ["risk_events", "bot_status"],
+      events: ["risk_events", "bot_status", "exchange_stream"],
       enabled: true,
       kind: "email",
       email: "ops@example.com",

@@ -12,7 +12,13 @@ export type ChannelKind = Schemas["ChannelKind"];
 export type AlertEvent = Schemas["AlertEvent"];
 
 export const CHANNEL_KINDS: readonly ChannelKind[] = ["telegram", "discord", "email", "webhook"];
-export const ALERT_EVENTS: readonly AlertEvent[] = ["fills", "bot_status", "risk_events", "daily_summary"];
+export const ALERT_EVENTS: readonly AlertEvent[] = [
+  "fills",
+  "bot_status",
+  "risk_events",
+  "daily_summary",
+  "exchange_stream",
+];
 
 export interface AlertChannelDraft {
   kind: ChannelKind;
@@ -31,7 +37,7 @@ export type AlertChannelField =
 export const EMPTY_ALERT_CHANNEL: AlertChannelDraft = {
   kind: "telegram",
   label: "",
-  events: ["risk_events", "bot_status"],
+  events: ["risk_events", "bot_status", "exchange_stream"],
   chatId: "",
   botToken: "",
   url: "",
