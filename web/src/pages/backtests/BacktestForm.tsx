@@ -1,8 +1,8 @@
 /**
  * The backtest form: strategy and its parameters (the same schema form as the bot
- * wizard), market, optional UTC day range, capital, stake and costs. Everything is
- * checked before POST /backtests; a refusal (422 naming the field, 429 with two runs
- * already queued) shows the API's sentence and hint.
+ * wizard), market, optional UTC day range, capital, stake and costs (with the asset fees
+ * are charged in). Everything is checked before POST /backtests; a refusal (422 naming
+ * the field, 429 with two runs already queued) shows the API's sentence and hint.
  */
 import { TextField } from "../../shared/TextField";
 import { type FormEvent, useId, useMemo, useState } from "react";
@@ -27,9 +27,15 @@ import {
   type BacktestFormErrors,
   type BacktestFormValues,
   backtestBody,
+  FEE_ASSETS,
   FIRST_BACKTEST,
   validateBacktest,
 } from "./backtestForm";
+
+const FEE_ASSET_LABELS: Record<Schemas["FeeAsset"], MessageKey> = {
+  quote: "backtests.feeAsset.quote",
+  received: "backtests.feeAsset.received",
+};
 
 export function BacktestForm(props: { onSubmitted: (run: Schemas["BacktestRunPublic"]) => void }) {
   const t = useT();
@@ -122,6 +128,21 @@ export function BacktestForm(props: { onSubmitted: (run: Schemas["BacktestRunPub
             {field("stake", "backtests.stake")}
             {field("feeBps", "backtests.fee")}
             {field("slippageBps", "backtests.slippage")}
+            <div className="field">
+              <label htmlFor={`${id}-fee-asset`}>{t("backtests.feeAsset")}</label>
+              <select
+                id={`${id}-fee-asset`}
+                value={form.feeAsset}
+                onChange={(e) => setForm({ ...form, feeAsset: e.target.value as Schemas["FeeAsset"] })}
+                data-testid="backtest-fee-asset"
+              >
+                {FEE_ASSETS.map((asset) => (
+                  <option key={asset} value={asset}>
+                    {t(FEE_ASSET_LABELS[asset])}
+                  </option>
+                ))}
+              </select>
+            </div>
           </div>
           <fieldset>
             <legend>{t("backtests.params")}</legend>

@@ -67,4 +67,13 @@ describe("backtest form", () => {
     });
     expect("from" in backtestBody(VALID, {})).toBe(false);
   });
+
+  it("test_backtest_body_fee_asset_quote_by_default_received_when_chosen_path_stays_auto", () => {
+    expect(FIRST_BACKTEST.feeAsset).toBe("quote");
+    const received = backtestBody({ ...VALID, feeAsset: "received" }, {});
+    expect(received.costs?.fee_asset).toBe("received");
+    // "auto" lets the API take the event path; "fast" would be refused with a 422.
+    expect(received.path).toBe("auto");
+    expect(validateBacktest({ ...VALID, feeAsset: "received" })).toEqual({});
+  });
 });

@@ -2,7 +2,8 @@
  * The backtest form's checks and request (POST /backtests, `BacktestSubmit`): strategy,
  * its parameters (the schema form shared with the bot wizard), symbol, timeframe, an
  * optional range of whole UTC days, and money: capital, stake, taker fee and slippage,
- * sent as the exact decimal strings typed (the API takes strings for them).
+ * sent as the exact decimal strings typed (the API takes strings for them), and the asset
+ * fees are charged in (ADR 0024).
  */
 import type { Schemas } from "../../api/client";
 import type { MessageKey } from "../../i18n/en";
@@ -20,6 +21,12 @@ export interface BacktestFormValues {
   stake: string;
   feeBps: string;
   slippageBps: string;
+  /**
+   * "quote" (the default) or "received" (base on a buy, quote on a sell, as Binance).
+   * "received" needs the event path; the request's path stays "auto", which the API
+   * resolves to the event path for it (the fast path is only refused when named).
+   */
+  feeAsset: Schemas["FeeAsset"];
 }
 
 export const FIRST_BACKTEST: BacktestFormValues = {
@@ -32,9 +39,13 @@ export const FIRST_BACKTEST: BacktestFormValues = {
   stake: "200",
   feeBps: "10",
   slippageBps: "0",
+  feeAsset: "quote",
 };
 
 export type BacktestFormErrors = Partial<Record<keyof BacktestFormValues, MessageKey>>;
+
+/** The fee assets the API accepts (`costs.fee_asset`), the default first. */
+export const FEE_ASSETS = ["quote", "received"] as const satisfies readonly Schemas["FeeAsset"][];
 
 const SYMBOL = /^[A-Z0-9]{1,15}\/[A-Z0-9]{1,15}(:[A-Z0-9]{1,15})?$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -83,6 +94,8 @@ export function backtestBody(
     symbol: values.symbol.trim().toUpperCase(),
     timeframe: values.timeframe,
     params: scalars,
+    // "auto" takes the event path whenever the fast path cannot run the settings
+    // (fees in the asset received among them), so no choice here can be refused for it.
     path: "auto",
     costs: {
       capital: values.capital.trim(),
@@ -92,7 +105,7 @@ export function backtestBody(
       // The API's defaults, spelled out because the generated type marks them required.
       slippage_model: "fixed",
       spread_bps: "0",
-      fee_asset: "quote",
+      fee_asset: values.feeAsset,
     },
   };
   if (values.from !== "") body.from = `${values.from}T00:00:00Z`;

@@ -37,6 +37,14 @@ const STEP_LABELS: Record<WizardStep, MessageKey> = {
   review: "bots.wizard.review",
 };
 
+/** "" first: the exchange's convention is the default. */
+const PAPER_FEE_ASSETS: readonly WizardMarket["paperFeeAsset"][] = ["", "quote", "received"];
+const PAPER_FEE_ASSET_LABELS: Record<WizardMarket["paperFeeAsset"], MessageKey> = {
+  "": "bots.wizard.paperFeeAsset.default",
+  quote: "bots.wizard.paperFeeAsset.quote",
+  received: "bots.wizard.paperFeeAsset.received",
+};
+
 const FIRST_MARKET: WizardMarket = {
   name: "",
   exchange: "binance",
@@ -44,6 +52,7 @@ const FIRST_MARKET: WizardMarket = {
   timeframe: "1h",
   mode: "paper",
   credentialId: "",
+  paperFeeAsset: "",
 };
 
 export function BotWizardPage() {
@@ -255,6 +264,25 @@ function ModeFields(props: {
           <option value="live">{t("bots.mode.live")}</option>
         </select>
       </div>
+      {market.mode === "paper" && (
+        <div className="field">
+          <label htmlFor={`${id}-paper-fee-asset`}>{t("bots.wizard.paperFeeAsset")}</label>
+          <select
+            id={`${id}-paper-fee-asset`}
+            value={market.paperFeeAsset}
+            onChange={(e) =>
+              props.onChange({ ...market, paperFeeAsset: e.target.value as WizardMarket["paperFeeAsset"] })
+            }
+            data-testid="wizard-paper-fee-asset"
+          >
+            {PAPER_FEE_ASSETS.map((asset) => (
+              <option key={asset} value={asset}>
+                {t(PAPER_FEE_ASSET_LABELS[asset])}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       {market.mode === "live" && (
         <div className="field">
           <label htmlFor={`${id}-key`}>{t("bots.wizard.key")}</label>
@@ -282,6 +310,10 @@ function ModeFields(props: {
 function Review(props: { body: Schemas["BotCreate"] }) {
   const t = useT();
   const { body } = props;
+  const paperRows: Array<[string, string]> =
+    (body.mode ?? "paper") === "paper"
+      ? [[t("bots.wizard.paperFeeAsset"), t(PAPER_FEE_ASSET_LABELS[body.paper_fee_asset ?? ""])]]
+      : [];
   const rows: Array<[string, string]> = [
     [t("bots.wizard.name"), body.name],
     [t("bots.wizard.strategy"), body.strategy],
@@ -289,6 +321,7 @@ function Review(props: { body: Schemas["BotCreate"] }) {
     [t("table.col.symbols"), body.symbols.join(", ")],
     [t("bots.wizard.timeframe"), body.timeframe],
     [t("bots.wizard.mode"), t(`bots.mode.${body.mode ?? "paper"}`)],
+    ...paperRows,
     ...Object.entries(body.params ?? {}).map(([name, value]): [string, string] => [
       name,
       JSON.stringify(value),

@@ -9,6 +9,7 @@ const MARKET: WizardMarket = {
   timeframe: "1h",
   mode: "paper",
   credentialId: "",
+  paperFeeAsset: "",
 };
 
 describe("bot wizard", () => {
@@ -63,6 +64,22 @@ describe("bot wizard", () => {
     );
     expect(live.exchange_credential_id).toBe("k1");
     expect(live.exchange).toBe("binance");
+  });
+
+  it("test_bot_create_body_paper_fee_asset_omitted_by_default_sent_when_chosen_never_for_live", () => {
+    expect("paper_fee_asset" in botCreateBody("sma_cross", MARKET, {})).toBe(false);
+    expect(botCreateBody("sma_cross", { ...MARKET, paperFeeAsset: "quote" }, {}).paper_fee_asset).toBe(
+      "quote",
+    );
+    expect(botCreateBody("sma_cross", { ...MARKET, paperFeeAsset: "received" }, {}).paper_fee_asset).toBe(
+      "received",
+    );
+    const live = botCreateBody(
+      "sma_cross",
+      { ...MARKET, mode: "live", credentialId: "k1", paperFeeAsset: "received" },
+      {},
+    );
+    expect("paper_fee_asset" in live).toBe(false);
   });
 });
 

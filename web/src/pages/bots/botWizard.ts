@@ -2,7 +2,8 @@
  * The bot creation wizard's checks and request: the market step (name, symbols,
  * timeframe, mode and key) is checked with the API's rules (BotCreate in openapi.json)
  * before the next step; the parameters come from the strategy's schema form
- * (shared/schemaForm.ts). `botCreateBody` is exactly what POST /bots receives.
+ * (shared/schemaForm.ts). `botCreateBody` is exactly what POST /bots receives; a paper
+ * bot's fee asset is sent only when chosen (omitted, the exchange's convention applies).
  */
 import type { Schemas } from "../../api/client";
 import type { MessageKey } from "../../i18n/en";
@@ -17,6 +18,11 @@ export interface WizardMarket {
   timeframe: string;
   mode: Schemas["BotMode"];
   credentialId: string;
+  /**
+   * Paper bots only: the asset simulated fills charge fees in; "" (the default) leaves
+   * the field out so the server takes the exchange's convention (Binance: received).
+   */
+  paperFeeAsset: "" | Schemas["FeeAsset"];
 }
 
 export const WIZARD_STEPS = ["strategy", "market", "params", "review"] as const;
@@ -64,5 +70,7 @@ export function botCreateBody(
     params,
   };
   if (market.mode === "live") body.exchange_credential_id = market.credentialId;
+  // Live bots pay what the exchange charges, so a choice left over from paper is not sent.
+  if (market.mode === "paper" && market.paperFeeAsset !== "") body.paper_fee_asset = market.paperFeeAsset;
   return body;
 }
